@@ -1,0 +1,1 @@
+//! Request bodies the client sends.
