@@ -101,7 +101,7 @@ impl PrivateKey {
     ///
     /// [`Error::Key`](crate::Error::Key) with [`KeyErrorKind::PassphraseRequired`] or
     /// [`KeyErrorKind::WrongPassphrase`] for an encrypted key, [`KeyErrorKind::NotRsa`] for a
-    /// private key of another type, [`KeyErrorKind::Certificate`] when the PEM holds a
+    /// private key of another type, [`KeyErrorKind::Certificate`] when the PEM contains a
     /// certificate but no key, and [`KeyErrorKind::Malformed`] otherwise.
     pub fn from_pem(bytes: &[u8], passphrase: Option<&str>) -> Result<Self> {
         let use_of_passphrase = PassphraseUse::default();

@@ -200,16 +200,17 @@ pub fn base_string_uri(url: &str) -> Result<String> {
 /// Builds the signature base string of RFC 5849 section 3.4.1.
 ///
 /// `url_with_query` is the URL exactly as it goes on the wire, with its query already
-/// percent-encoded. Each query pair is decoded (`+` counts as a space, see the module notes
-/// on [`percent_encode`]) and joins `oauth_params` in the parameter list. A query pair without
-/// `=` has an empty value. `oauth_signature` is left out wherever it appears and `realm` is left
+/// percent-encoded. Each query pair is decoded and joins `oauth_params` in the parameter list.
+/// A `+` in the query decodes to a space, because RFC 5849 section 3.4.1.3.1 parses the query
+/// as `application/x-www-form-urlencoded`, so a literal plus must be sent as `%2B` (as
+/// [`percent_encode`] writes it). A query pair without `=` has an empty value. `oauth_signature` is left out wherever it appears and `realm` is left
 /// out of `oauth_params`. The list is sorted by encoded name, then encoded value. The method is
 /// upper-cased.
 ///
 /// # Errors
 ///
 /// [`Error::InvalidInput`] with parameter `url` when [`base_string_uri`] rejects the URL or the
-/// query holds a `%` not followed by two hex digits.
+/// query contains a `%` not followed by two hex digits.
 pub fn signature_base_string(
     method: &str,
     url_with_query: &str,
@@ -328,7 +329,7 @@ impl OAuthSigner {
             source,
         })?;
         let nonce: String = random.iter().map(|byte| format!("{byte:02x}")).collect();
-        // A clock before 1970 is a broken host; timestamp 0 then fails verification visibly.
+        // A clock set before 1970 gives timestamp 0, which the server rejects visibly.
         let timestamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |elapsed| elapsed.as_secs());

@@ -89,7 +89,7 @@ impl Saml {
     /// # Errors
     ///
     /// [`Error::InvalidInput`] when `id` is not an XML name (a letter or `_`, then letters,
-    /// digits, `-`, `_` or `.`), when the issuer or customer id is empty or holds a character
+    /// digits, `-`, `_` or `.`), when the issuer or customer id is empty or contains a character
     /// that XML 1.0 forbids, or when `now` is out of the range of `time`. [`Error::Crypto`]
     /// when signing fails.
     pub fn assertion_xml_at(&self, id: &str, now: OffsetDateTime) -> Result<String> {
@@ -551,7 +551,8 @@ mod tests {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
         assert_ne!(id, between(&second, r#" ID=""#, "\""));
         assert_eq!(between(&first, r#"SessionIndex=""#, "\""), id);
-        assert!(!encoded.contains('\n') && !encoded.contains('\r'));
+        assert!(!encoded.contains('\n'));
+        assert!(!encoded.contains('\r'));
         let decoded = openssl::base64::decode_block(&encoded).unwrap();
         assert!(String::from_utf8(decoded)
             .unwrap()
