@@ -394,7 +394,7 @@ fn xmlsec1_verifies_assertion() {
     let (key, certificate) = generate_key_and_certificate(&dir);
     let key = PrivateKey::from_path(&key, None).unwrap();
 
-    for customer_id in ["cust-42", "cust&<1>", "Zoë-7"] {
+    for customer_id in ["cust-42", "cust&<1>", "Zoë-7", "tab\tquote\"cr\r9"] {
         let saml = Saml::new(key.clone(), "issuer.example.ipp.prod", customer_id);
         let xml = saml.assertion_xml().unwrap();
 
