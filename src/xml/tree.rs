@@ -112,7 +112,7 @@ impl Document {
     pub(super) fn build(source: &roxmltree::Document<'_>) -> Document {
         let mut builder = Builder::default();
         let root = source.root_element();
-        let root_name = builder.intern(root);
+        let root_name = builder.intern(root, NO_NAME);
         builder.nodes.push(NodeRecord {
             name: root_name,
             parent: NO_PARENT,
@@ -121,19 +121,33 @@ impl Document {
             text_start: 0,
             text_len: NO_TEXT,
         });
-        let mut pending = vec![root];
+        // Node ids are 4 bytes where a `roxmltree::Node` is 24, which matters for large lists.
+        let mut pending = vec![root.id()];
 
         // Visiting elements in the order they were pushed gives breadth-first order.
         let mut index = 0;
         while index < pending.len() {
-            let element = pending[index];
+            let element = source
+                .get_node(pending[index])
+                .expect("ids in `pending` come from `source`");
             builder.add_attributes(element, index as u32);
 
             let first_child = builder.nodes.len() as u32;
             let text_start = builder.text.len();
+            let element_name = builder.nodes[index].name as usize;
+            let mut previous_name = NO_NAME;
             for child in element.children() {
                 if child.is_element() {
-                    let name = builder.intern(child);
+                    let predicted = match previous_name {
+                        NO_NAME => builder.hints[element_name].first_child,
+                        previous => builder.hints[previous as usize].next_sibling,
+                    };
+                    let name = builder.intern(child, predicted);
+                    match previous_name {
+                        NO_NAME => builder.hints[element_name].first_child = name,
+                        previous => builder.hints[previous as usize].next_sibling = name,
+                    }
+                    previous_name = name;
                     builder.nodes.push(NodeRecord {
                         name,
                         parent: index as u32,
@@ -142,9 +156,9 @@ impl Document {
                         text_start: 0,
                         text_len: NO_TEXT,
                     });
-                    pending.push(child);
-                } else if let Some(text) = child.text().filter(|_| child.is_text()) {
-                    builder.text.push_str(text);
+                    pending.push(child.id());
+                } else if child.is_text() {
+                    builder.text.push_str(child.text().unwrap_or(""));
                 }
             }
 
@@ -166,9 +180,25 @@ impl Document {
     }
 }
 
+/// The name index that means no name.
+const NO_NAME: u32 = u32::MAX;
+
+/// The names that followed a name last time, used to guess the next name without hashing.
+///
+/// Lists of records repeat one sequence of child names, so the guess is usually right, and a
+/// wrong guess costs one string comparison before the hash map lookup.
+#[derive(Clone, Copy)]
+struct NameHints {
+    /// The name of the first child of the last element with this name.
+    first_child: u32,
+    /// The name of the element that followed the last element with this name.
+    next_sibling: u32,
+}
+
 #[derive(Default)]
 struct Builder<'input> {
     nodes: Vec<NodeRecord>,
+    hints: Vec<NameHints>,
     attributes: Vec<AttributeRecord>,
     names: Vec<Name>,
     namespaces: Vec<Namespace>,
@@ -176,16 +206,22 @@ struct Builder<'input> {
     name_ids: HashMap<(u32, &'input str), u32>,
     namespace_ids: HashMap<Box<str>, u32>,
     /// Address, length and index of the namespace URI seen last (zero length before the first
-    /// one, which no URI matches). roxmltree stores each
-    /// declared URI once, so elements of one namespace usually repeat the same address, and
+    /// one, which no URI matches). roxmltree 0.21 stores
+    /// each distinct (prefix, URI) declaration once, so elements of one namespace usually repeat the same address, and
     /// this skips hashing the URI.
     last_namespace: (usize, usize, u32),
 }
 
 impl<'input> Builder<'input> {
-    fn intern(&mut self, element: roxmltree::Node<'_, 'input>) -> u32 {
+    /// Returns the index of the element's name, checking the `predicted` index first.
+    fn intern(&mut self, element: roxmltree::Node<'_, 'input>, predicted: u32) -> u32 {
         let tag = element.tag_name();
         let namespace = self.intern_namespace(tag.namespace(), |uri| element.lookup_prefix(uri));
+        if let Some(name) = self.names.get(predicted as usize) {
+            if name.namespace == namespace && *name.local == *tag.name() {
+                return predicted;
+            }
+        }
         self.intern_name(namespace, tag.name())
     }
 
@@ -198,6 +234,10 @@ impl<'input> Builder<'input> {
             namespace,
             local: local.into(),
             key: snake_case(local).into(),
+        });
+        self.hints.push(NameHints {
+            first_child: NO_NAME,
+            next_sibling: NO_NAME,
         });
         self.name_ids.insert((namespace, local), id);
         id
