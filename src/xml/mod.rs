@@ -441,16 +441,33 @@ fn same_element(a: &Document, left: u32, b: &Document, right: u32) -> bool {
         return false;
     }
     let (left_attributes, right_attributes) = (a.attributes_of(left), b.attributes_of(right));
-    left_attributes.len() == right_attributes.len()
-        && left_attributes.iter().all(|l| {
-            let l_name = &a.names[l.name as usize];
-            right_attributes.iter().any(|r| {
-                let r_name = &b.names[r.name as usize];
-                l_name.local == r_name.local
-                    && a.namespace_uri(l_name.namespace) == b.namespace_uri(r_name.namespace)
-                    && a.slice(l.value_start, l.value_len) == b.slice(r.value_start, r.value_len)
-            })
+    if left_attributes.len() != right_attributes.len() {
+        return false;
+    }
+    // Attribute order carries no meaning in XML, so compare the sorted lists.
+    let mut left_sorted = attribute_triples(a, left_attributes);
+    let mut right_sorted = attribute_triples(b, right_attributes);
+    left_sorted.sort_unstable();
+    right_sorted.sort_unstable();
+    left_sorted == right_sorted
+}
+
+/// Lists (namespace URI, local name, value) of each attribute.
+fn attribute_triples<'a>(
+    doc: &'a Document,
+    attributes: &[tree::AttributeRecord],
+) -> Vec<(Option<&'a str>, &'a str, &'a str)> {
+    attributes
+        .iter()
+        .map(|attribute| {
+            let name = &doc.names[attribute.name as usize];
+            (
+                doc.namespace_uri(name.namespace),
+                &*name.local,
+                doc.slice(attribute.value_start, attribute.value_len),
+            )
         })
+        .collect()
 }
 
 /// Shows the element's name and either its text or its first few children, never the whole

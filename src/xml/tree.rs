@@ -206,9 +206,9 @@ struct Builder<'input> {
     name_ids: HashMap<(u32, &'input str), u32>,
     namespace_ids: HashMap<Box<str>, u32>,
     /// Address, length and index of the namespace URI seen last (zero length before the first
-    /// one, which no URI matches). roxmltree 0.21 stores
-    /// each distinct (prefix, URI) declaration once, so elements of one namespace usually repeat the same address, and
-    /// this skips hashing the URI.
+    /// one, which no URI matches). roxmltree 0.21 stores each distinct (prefix, URI)
+    /// declaration once, so elements of one namespace usually repeat the same address, and this
+    /// skips hashing the URI.
     last_namespace: (usize, usize, u32),
 }
 
