@@ -324,7 +324,7 @@ pub(crate) fn parse_with_context(text: &str, context: &str) -> Result<XmlNode> {
         return Err(Error::InvalidInput {
             parameter: "text",
             reason: format!(
-                "{context} is {} bytes; documents up to 4 GiB are supported",
+                "{context} is {} bytes, but documents must be smaller than 4 GiB",
                 text.len()
             ),
         });
