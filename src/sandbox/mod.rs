@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::error::Result;
 
 pub(crate) mod bank;
+pub mod documents;
 
 /// Entry point: `Sandbox::builder().start()`.
 #[derive(Debug)]
@@ -52,6 +53,8 @@ pub(crate) struct Settings {
     pub lenient_digest: bool,
     /// Accept lower-case account types in `update_account_type`.
     pub lenient_account_type_case: bool,
+    /// Match request-body elements by local name only, ignoring their namespace URIs.
+    pub lenient_namespaces: bool,
     /// Allowed clock skew for SAML conditions and OAuth timestamps.
     pub clock_skew: Duration,
     /// Reject a reused OAuth nonce.
@@ -73,6 +76,7 @@ impl Default for SandboxBuilder {
                 challenge_session_lifetime: Duration::from_secs(10 * 60),
                 lenient_digest: false,
                 lenient_account_type_case: false,
+                lenient_namespaces: false,
                 clock_skew: Duration::from_secs(5 * 60),
                 check_nonce: true,
             },

@@ -1,0 +1,160 @@
+//! Per-customer state: logins, accounts and open challenge sessions.
+
+use std::collections::HashMap;
+
+use time::OffsetDateTime;
+
+use super::ccbank::ChallengeKind;
+use super::writer::{Layout, Ns};
+use crate::secret::Secret;
+
+/// Credentials as the bank parsed them: `(name, value)` in document order.
+pub(crate) type Credentials = Vec<(String, Secret)>;
+
+/// The account families of the `AccountList` schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Banking,
+    Credit,
+    Loan,
+    Investment,
+    Rewards,
+    Other,
+}
+
+impl Kind {
+    /// Returns the element name in an `AccountList`.
+    pub(crate) fn element(self) -> &'static str {
+        match self {
+            Kind::Banking => "BankingAccount",
+            Kind::Credit => "CreditAccount",
+            Kind::Loan => "LoanAccount",
+            Kind::Investment => "InvestmentAccount",
+            Kind::Rewards => "RewardsAccount",
+            Kind::Other => "OtherAccount",
+        }
+    }
+
+    /// Returns the namespace of the element and its type-specific fields.
+    pub(crate) fn ns(self) -> Ns {
+        match self {
+            Kind::Banking => Ns::BankingAccount,
+            Kind::Credit => Ns::CreditAccount,
+            Kind::Loan => Ns::LoanAccount,
+            Kind::Investment => Ns::InvestmentAccount,
+            Kind::Rewards => Ns::RewardsAccount,
+            Kind::Other => Ns::OtherAccount,
+        }
+    }
+
+    /// Returns the name of the type element (`None` for `OtherAccount`, which has none).
+    pub(crate) fn type_element(self) -> Option<&'static str> {
+        match self {
+            Kind::Banking => Some("bankingAccountType"),
+            Kind::Credit => Some("creditAccountType"),
+            Kind::Loan => Some("loanType"),
+            Kind::Investment => Some("investmentAccountType"),
+            Kind::Rewards => Some("rewardsAccountType"),
+            Kind::Other => None,
+        }
+    }
+}
+
+/// Type-specific fields beyond the type element, as CCBank sends them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Extras {
+    /// Only the type element (and `currentBalance` for credit and investment accounts).
+    Plain,
+    /// A credit card with `statementEndDate` and `statementCloseBalance`.
+    CreditStatement,
+    /// The loan fields of the CCBank capture.
+    LoanDetails,
+}
+
+/// How an account's transaction history is generated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Activity {
+    /// A few transactions per day.
+    Normal,
+    /// Exactly one transaction, dated on the requested end date.
+    Single,
+    /// 20,000 transactions spread over the 90 days that end today.
+    Big,
+    /// Normal activity whose memos are written as CDATA sections.
+    CdataMemo,
+}
+
+/// One aggregated account.
+#[derive(Debug, Clone)]
+pub(crate) struct Account {
+    pub id: u64,
+    pub login_id: u64,
+    pub institution_id: u64,
+    pub kind: Kind,
+    /// The type enum value (`CHECKING`, `401K`, …); `None` for an `OtherAccount`.
+    pub account_type: Option<String>,
+    pub number: String,
+    pub nickname: Option<String>,
+    pub display_position: Option<u32>,
+    pub currency: &'static str,
+    pub description: Option<String>,
+    pub discovered: OffsetDateTime,
+    pub extras: Extras,
+    pub activity: Activity,
+    pub layout: Layout,
+}
+
+/// One institution login of a customer.
+#[derive(Debug, Clone)]
+pub(crate) struct Login {
+    pub id: u64,
+    pub institution_id: u64,
+    pub credentials: Credentials,
+}
+
+/// What a challenge session continues.
+#[derive(Debug, Clone)]
+pub(crate) enum Purpose {
+    /// A discovery at an institution; the login is created once the answers are accepted.
+    Discover {
+        institution_id: u64,
+        credentials: Credentials,
+    },
+    /// An update of an existing login; `credentials` replace the stored ones on success.
+    Update {
+        login_id: u64,
+        credentials: Option<Credentials>,
+    },
+}
+
+/// An open challenge session, keyed by its `challengeSessionId`.
+#[derive(Debug, Clone)]
+pub(crate) struct Session {
+    pub node_id: String,
+    pub created: OffsetDateTime,
+    pub challenge: ChallengeKind,
+    pub purpose: Purpose,
+}
+
+/// Everything the service stores for one customer id.
+#[derive(Debug, Default)]
+pub(crate) struct Customer {
+    pub logins: Vec<Login>,
+    /// Accounts in discovery order.
+    pub accounts: Vec<Account>,
+    pub sessions: HashMap<String, Session>,
+    /// Credentials of the last `InstitutionLogin` that carried any, accepted or not.
+    pub last_credentials: Option<Credentials>,
+    /// Answers of the last `InstitutionLogin` that carried `challengeResponses`.
+    pub last_answers: Option<Vec<Secret>>,
+}
+
+impl Customer {
+    pub(crate) fn account(&self, id: u64) -> Option<&Account> {
+        self.accounts.iter().find(|account| account.id == id)
+    }
+
+    pub(crate) fn login(&self, id: u64) -> Option<&Login> {
+        self.logins.iter().find(|login| login.id == id)
+    }
+}
