@@ -13,6 +13,13 @@ use super::bank::Layout;
 ///
 /// The list always holds the sandbox's fixed institutions (CCBank 100000, its test variants and a
 /// few public entries such as 13278), so a `count` below 12 still gives 12 entries.
+///
+/// # Examples
+///
+/// ```
+/// let xml = aggcat::sandbox::documents::institutions_xml(18_716, 1);
+/// assert_eq!(xml.matches("<institution>").count(), 18_716);
+/// ```
 pub fn institutions_xml(count: usize, seed: u64) -> String {
     let directory = super::bank::institutions_directory(count, seed);
     super::bank::documents::institutions_xml(&directory.list)
@@ -21,12 +28,26 @@ pub fn institutions_xml(count: usize, seed: u64) -> String {
 /// Returns a `TransactionList` with exactly `count` banking transactions generated from `seed`.
 ///
 /// The transactions are spread over the 90 days that end on 2014-06-30.
+///
+/// # Examples
+///
+/// ```
+/// let xml = aggcat::sandbox::documents::transactions_xml(20_000, 1);
+/// assert_eq!(xml.matches("<ns2:BankingTransaction>").count(), 20_000);
+/// ```
 pub fn transactions_xml(count: usize, seed: u64) -> String {
     super::bank::transactions_document(count, seed)
 }
 
 /// Returns an `AccountList` with `count` accounts cycling through the banking, credit, loan and
 /// investment families, generated from `seed`.
+///
+/// # Examples
+///
+/// ```
+/// let xml = aggcat::sandbox::documents::accounts_xml(4, 1);
+/// assert!(xml.contains("<ns5:InvestmentAccount>"));
+/// ```
 pub fn accounts_xml(count: usize, seed: u64) -> String {
     let discovered = OffsetDateTime::UNIX_EPOCH + Duration::days(16_252);
     let kinds = [
@@ -59,4 +80,32 @@ pub fn accounts_xml(count: usize, seed: u64) -> String {
         .collect();
     let listed: Vec<&Account> = accounts.iter().collect();
     account_list_xml(&listed, Layout::Compact)
+}
+
+#[cfg(test)]
+mod tests {
+    use roxmltree::Document;
+
+    use super::{accounts_xml, institutions_xml, transactions_xml};
+
+    #[test]
+    fn generators_give_requested_counts() {
+        let institutions = institutions_xml(18_716, 3);
+        let transactions = transactions_xml(20_000, 3);
+        let accounts = accounts_xml(25, 3);
+
+        for (text, count) in [(&institutions, 18_716), (&transactions, 20_000), (&accounts, 25)] {
+            let document = Document::parse(text).unwrap();
+            let children = document.root_element().children().filter(|node| node.is_element());
+            assert_eq!(children.count(), count);
+        }
+    }
+
+    #[test]
+    fn generators_are_deterministic() {
+        assert_eq!(transactions_xml(50, 9), transactions_xml(50, 9));
+        assert_ne!(transactions_xml(50, 9), transactions_xml(50, 10));
+        assert_eq!(accounts_xml(8, 9), accounts_xml(8, 9));
+        assert_eq!(institutions_xml(100, 9), institutions_xml(100, 9));
+    }
 }
