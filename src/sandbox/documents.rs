@@ -11,7 +11,7 @@ use super::bank::Layout;
 
 /// Returns an `Institutions` document with `count` institutions generated from `seed`.
 ///
-/// The list always holds the sandbox's fixed institutions (CCBank 100000, its test variants and a
+/// The list always contains the sandbox's fixed institutions (CCBank 100000, its test variants and a
 /// few public entries such as 13278), so a `count` below 12 still gives 12 entries.
 ///
 /// # Examples
@@ -94,9 +94,16 @@ mod tests {
         let transactions = transactions_xml(20_000, 3);
         let accounts = accounts_xml(25, 3);
 
-        for (text, count) in [(&institutions, 18_716), (&transactions, 20_000), (&accounts, 25)] {
+        for (text, count) in [
+            (&institutions, 18_716),
+            (&transactions, 20_000),
+            (&accounts, 25),
+        ] {
             let document = Document::parse(text).unwrap();
-            let children = document.root_element().children().filter(|node| node.is_element());
+            let children = document
+                .root_element()
+                .children()
+                .filter(|node| node.is_element());
             assert_eq!(children.count(), count);
         }
     }

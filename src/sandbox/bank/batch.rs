@@ -46,8 +46,8 @@ pub(crate) fn generate_files(seed: u64) -> Vec<BatchFile> {
         .collect()
 }
 
-/// Parses a `Range` header, `a-b`, `a-` or `bytes=a-b` with inclusive bounds, against a file of
-/// `size` bytes; returns the inclusive byte range, or `None` when the range is not satisfiable.
+/// Parses a `Range` header (`a-b`, `a-` or `bytes=a-b`, inclusive bounds) for a file of `size`
+/// bytes. Returns the inclusive byte range, or `None` when the range is not satisfiable.
 pub(crate) fn parse_range(header: &str, size: usize) -> Option<(usize, usize)> {
     let header = header.trim();
     let spec = match header.get(..6) {

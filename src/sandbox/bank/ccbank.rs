@@ -1,7 +1,7 @@
 //! The CCBank login script: which `Banking Userid` values give accounts, challenges or errors.
 //!
-//! Every institution of the sandbox runs this script, keyed on the value of its userid key (the
-//! unmasked displayed key with the lowest display order; `Banking Userid` at CCBank). The
+//! Every institution of the sandbox runs this script, keyed on the value of its userid key. That
+//! is the unmasked displayed key with the lowest display order, `Banking Userid` at CCBank. The
 //! password (the first masked displayed key) is ignored except as listed.
 
 use time::OffsetDateTime;
@@ -35,7 +35,7 @@ impl ChallengeKind {
     }
 }
 
-/// Which set of accounts a successful login gets.
+/// The set of accounts that a successful login gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum AccountSet {
     /// The ten accounts of the CCBank `direct` capture.
@@ -102,8 +102,8 @@ pub(crate) enum AnswerOutcome {
     Again,
 }
 
-/// Checks answers whose count already matches the question count: `fail` anywhere fails,
-/// `loop` on the choice question asks again, and anything else is accepted.
+/// Checks answers whose count already matches the question count. An answer `fail` fails, `loop`
+/// on the choice question starts a new round, and anything else is accepted.
 pub(crate) fn check_answers(kind: ChallengeKind, answers: &[&str]) -> AnswerOutcome {
     if answers.contains(&"fail") {
         AnswerOutcome::Wrong

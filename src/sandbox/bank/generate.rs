@@ -180,7 +180,7 @@ fn spread_transactions(
     list
 }
 
-/// The element and namespace of an account kind's transactions.
+/// Returns the element and namespace of an account kind's transactions.
 fn transaction_element(kind: Kind) -> (&'static str, Ns) {
     match kind {
         Kind::Banking | Kind::Other => ("BankingTransaction", Ns::BnkTransaction),

@@ -148,7 +148,7 @@ fn login_text(name: &str, user: &str, password: &str) -> Option<String> {
     ))
 }
 
-/// A real-looking institution with the two-key `usr_name`/`usr_password` layout of the Chase
+/// Builds a real-looking institution with the two-key `usr_name`/`usr_password` layout of the Chase
 /// capture (password listed first).
 fn chase_style(id: u64, name: &str, home_url: &str, phone: &str) -> Institution {
     Institution {
@@ -176,7 +176,7 @@ fn chase_style(id: u64, name: &str, home_url: &str, phone: &str) -> Institution 
     }
 }
 
-/// The institutions whose data is fixed: test banks and public entries that tests look up.
+/// Returns the institutions whose data is fixed: test banks and public entries that tests use.
 fn fixed_institutions() -> Vec<Institution> {
     let ccbank = Institution {
         id: CCBANK_ID,

@@ -12,7 +12,7 @@
 //! | `direct`, `demo`, any other | 201, the ten accounts of the CCBank capture |
 //! | `tfa_text` | 401, one text question (`Enter your first pet's name:`) |
 //! | `tfa_text2` | 401, two text questions |
-//! | `tfa_choice` | 401, one question with five choices; answering `loop` asks again |
+//! | `tfa_choice` | 401, one question with five choices; answering `loop` starts a new round |
 //! | `tfa_image`, `tfa_dynamic_image` | 401, one question with a JPEG image |
 //! | `bad` (or password `bad`) | 503, `Status` error code 103 |
 //! | `request_error` | 500, `Status` with `SYSTEM_ERROR` |
@@ -25,8 +25,21 @@
 //! | `exact_password` | 201 only if the password is exactly `p&ss<w>"0'rd]]>`, else 503 / 103 |
 //! | `other_account` | 201, the ten accounts plus one `OtherAccount` that `PUT /accounts/{id}` may re-type |
 //!
-//! Challenge answers: `fail` anywhere gives 503 with error code 187; any other answers are
-//! accepted if their number equals the number of questions (else 400).
+//! Challenge answers: `fail` anywhere gives 503 with error code 187. Any other answers are
+//! accepted if their number equals the number of questions, else the reply is 400.
+//!
+//! # Test institutions
+//!
+//! Besides CCBank (100000, keys as in the 2015 capture: `Banking Password` listed before
+//! `Banking Userid`), two test banks check credential-key handling:
+//!
+//! | Id | Keys in document order (display order, shown) |
+//! |---|---|
+//! | 100001 | `Extra Code` (10), `Banking Password` (2), `Banking Userid` (1), `Site Key` (3), `Banking Password Old` (2, hidden) |
+//! | 100002 | `Banking Userid` (1), `Banking Password` (2), `Banking Password Old` (2, hidden), `Site Key` (3) |
+//!
+//! Discovery requires one credential per shown key and rejects names that are not keys of the
+//! institution (400). Hidden keys may be sent or left out.
 
 use std::collections::HashMap;
 

@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// The SplitMix64 finaliser: a fast, well-mixed 64-bit hash of one value.
+/// Mixes one value with the SplitMix64 finaliser, a fast and well-mixed 64-bit hash.
 pub(crate) fn mix(mut value: u64) -> u64 {
     value = value.wrapping_add(0x9E37_79B9_7F4A_7C15);
     value = (value ^ (value >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

@@ -43,8 +43,8 @@ fn error(status: u16, error_type: &str, code: &str, message: &str) -> ApiReply {
     xml_reply(status, status_xml(error_type, code, message))
 }
 
-// NOTE: the codes of 400, 405, 408, 416 and of unknown logins, routes and files are the
-// sandbox's own; no capture shows what the service sent for them.
+// NOTE: the error codes of 400, 405, 408, 416 and of unknown logins, routes and files are the
+// sandbox's own. No capture shows what the service sent for them.
 fn bad_request(message: &str) -> ApiReply {
     error(400, "APP_ERROR", "api.invalid.request", message)
 }

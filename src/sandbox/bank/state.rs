@@ -71,7 +71,7 @@ pub(crate) enum Extras {
     LoanDetails,
 }
 
-/// How an account's transaction history is generated.
+/// The generator of an account's transaction history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Activity {
     /// A few transactions per day.
@@ -112,7 +112,7 @@ pub(crate) struct Login {
     pub credentials: Credentials,
 }
 
-/// What a challenge session continues.
+/// The operation that a challenge session continues.
 #[derive(Debug, Clone)]
 pub(crate) enum Purpose {
     /// A discovery at an institution; the login is created once the answers are accepted.

@@ -133,8 +133,8 @@ impl XmlWriter {
     }
 
     fn prefix(&self, ns: Ns) -> &'static str {
-        // An undeclared namespace is a programming error in a document builder; writing the
-        // element unprefixed keeps the output well-formed and the tests catch the wrong URI.
+        // An undeclared namespace is a bug in a document builder. The element is then written
+        // unprefixed, which keeps the output well-formed, and the tests catch the wrong URI.
         self.prefixes[ns as usize].unwrap_or("")
     }
 
