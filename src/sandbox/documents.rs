@@ -12,7 +12,7 @@ use super::bank::Layout;
 /// Returns an `Institutions` document with `count` institutions generated from `seed`.
 ///
 /// The list always contains the sandbox's fixed institutions (CCBank 100000, its test variants and a
-/// few public entries such as 13278), so a `count` below 12 still gives 12 entries.
+/// few public entries such as 13278), so a `count` below 13 still gives 13 entries.
 ///
 /// # Examples
 ///

@@ -199,6 +199,8 @@ pub(crate) struct BatchFile {
 
 /// Writes the `Files` list of the files that are not deleted.
 pub(crate) fn files_xml(files: &[BatchFile]) -> String {
+    // NOTE: no capture of this document exists. The child elements are placed in the `files`
+    // namespace of the root because the SDK's schema is the only source.
     let ns = Ns::Files;
     let mut writer = XmlWriter::new(1024, Layout::Compact, &[Ns::Files]);
     writer.start(ns, "Files");

@@ -84,9 +84,13 @@ impl Directory {
     pub(crate) fn new(count: usize, seed: u64) -> Directory {
         let fixed = fixed_institutions();
         let fixed_ids: HashSet<u64> = fixed.iter().map(|institution| institution.id).collect();
+        let fixed_names: HashSet<String> = fixed
+            .iter()
+            .map(|institution| institution.name.clone())
+            .collect();
         let mut list = fixed;
         let generated_count = count.saturating_sub(list.len());
-        list.extend(generate(generated_count, seed, &fixed_ids));
+        list.extend(generate(generated_count, seed, &fixed_ids, fixed_names));
         list.sort_by_key(|institution| (institution.id != 8860, institution.id));
         let index = list
             .iter()
@@ -320,6 +324,21 @@ fn fixed_institutions() -> Vec<Institution> {
             "https://www.chevychasebank.com/",
             "1-800-987-2265",
         ),
+        Institution {
+            id: 11_250,
+            name: "Bennett Savings Bank & Trust".to_string(),
+            home_url: text("https://www.bennettsavings.com/"),
+            phone: text("1-508-555-0142"),
+            is_virtual: false,
+            address: us_address("12 Main Street", None, "Bennett", "MA", "01005"),
+            email: text("service@bennettsavings.com"),
+            special_text: login_text("Bennett Savings Bank & Trust", "User ID", "Password"),
+            currency: "USD",
+            keys: vec![
+                key("Banking Password", 2, true, Some("Password")),
+                key("Banking Userid", 1, false, Some("User ID")),
+            ],
+        },
     ]
 }
 
@@ -548,10 +567,15 @@ fn slug(name: &str) -> String {
         .collect()
 }
 
-/// Generates `count` institutions with ids from 1000 upwards that avoid `reserved`.
-fn generate(count: usize, seed: u64, reserved: &HashSet<u64>) -> Vec<Institution> {
+/// Generates `count` institutions with ids from 1000 upwards that avoid `reserved`, and names
+/// that differ from each other and from `names`.
+fn generate(
+    count: usize,
+    seed: u64,
+    reserved: &HashSet<u64>,
+    mut names: HashSet<String>,
+) -> Vec<Institution> {
     let mut rng = Rng::new(seed ^ 0x1A57_17D7);
-    let mut names: HashSet<String> = HashSet::with_capacity(count);
     let mut list = Vec::with_capacity(count);
     let mut id = 1000u64;
     while list.len() < count {
@@ -676,6 +700,6 @@ mod tests {
 
         assert!(directory.get(100_000).is_some());
         assert!(directory.get(13278).is_some());
-        assert_eq!(directory.list.len(), 12);
+        assert_eq!(directory.list.len(), 13);
     }
 }

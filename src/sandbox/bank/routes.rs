@@ -244,7 +244,17 @@ pub(super) fn handle(bank: &mut Bank, request: &ApiRequest<'_>) -> ApiReply {
             &format!("no resource at {}", request.path),
         )),
     };
-    reply.unwrap_or_else(|reply| reply)
+    let reply = reply.unwrap_or_else(|reply| reply);
+    if reply.status >= 400 && reply.status != 401 {
+        log::debug!(
+            "bank rejected {} {} for customer {:?} with status {}",
+            request.method,
+            request.path,
+            request.customer_id,
+            reply.status
+        );
+    }
+    reply
 }
 
 type Reply = Result<ApiReply, ApiReply>;

@@ -261,6 +261,7 @@ fn institutions_default_count() {
         assert!(names.contains(&(id, name)), "{id} {name}");
     }
     assert!(names.iter().any(|(_, name)| name.contains('&')));
+    assert!(text.contains("<institutionName>Bennett Savings Bank &amp; Trust</institutionName>"));
     assert!(list
         .iter()
         .any(|node| child_text(*node, "homeUrl").is_none()));
