@@ -276,11 +276,14 @@ impl XmlWriter {
     }
 }
 
-/// Appends `text` with `&`, `<`, `>` (and in attributes `"` and `'`) replaced by references.
-/// A carriage return becomes `&#13;` so that it survives end-of-line normalisation.
+/// Appends `text` with `&`, `<`, `>` (and in attributes `"`, `'`, tab and line feed) replaced by
+/// references. A carriage return becomes `&#13;` so that it survives end-of-line normalisation.
+/// Other control characters cannot appear in XML 1.0 at all and become U+FFFD.
 pub(crate) fn escape_into(out: &mut String, text: &str, attribute: bool) {
     let needs_escape = |byte: u8| {
-        matches!(byte, b'&' | b'<' | b'>' | b'\r') || (attribute && matches!(byte, b'"' | b'\''))
+        matches!(byte, b'&' | b'<' | b'>' | b'\r')
+            || (byte < 0x20 && !matches!(byte, b'\t' | b'\n'))
+            || (attribute && matches!(byte, b'"' | b'\'' | b'\t' | b'\n'))
     };
     if !text.bytes().any(needs_escape) {
         out.push_str(text);
@@ -294,6 +297,10 @@ pub(crate) fn escape_into(out: &mut String, text: &str, attribute: bool) {
             '\r' => out.push_str("&#13;"),
             '"' if attribute => out.push_str("&quot;"),
             '\'' if attribute => out.push_str("&apos;"),
+            '\t' if attribute => out.push_str("&#9;"),
+            '\n' if attribute => out.push_str("&#10;"),
+            '\t' | '\n' => out.push(character),
+            control if (control as u32) < 0x20 => out.push('\u{FFFD}'),
             other => out.push(other),
         }
     }
@@ -345,6 +352,23 @@ mod tests {
         assert!(text.contains(r#"<param name="a&quot;b&apos;&lt;&amp;&gt;"/>"#));
         assert!(text.contains("<v>p&amp;ss&lt;w&gt;\"0'rd]]&gt;</v>"));
         assert!(roxmltree::Document::parse(&text).is_ok());
+    }
+
+    #[test]
+    fn whitespace_and_controls_round_trip() {
+        let mut writer = XmlWriter::new(0, Layout::Compact, &[Ns::None]);
+        writer.start(Ns::None, "Echo");
+        writer.start(Ns::None, "param");
+        writer.attribute("name", "a\tb\nc\rd");
+        writer.text("x\r\ny\u{1}z");
+        writer.end(Ns::None, "param");
+        writer.end(Ns::None, "Echo");
+        let text = writer.finish();
+
+        let document = roxmltree::Document::parse(&text).unwrap();
+        let param = document.root_element().first_element_child().unwrap();
+        assert_eq!(param.attribute("name"), Some("a\tb\nc\rd"));
+        assert_eq!(param.text(), Some("x\r\ny\u{FFFD}z"));
     }
 
     #[test]
