@@ -1375,3 +1375,109 @@ fn bank_debug_hides_credentials() {
 
     assert!(!printed.contains("hunter2"));
 }
+
+#[test]
+fn malformed_ids_every_route() {
+    let mut harness = Harness::new();
+    let checking = type_body(
+        "BankingAccount",
+        "bankingaccount",
+        "bankingAccountType",
+        "CHECKING",
+    );
+    let cases = [
+        call("GET", "/institutions/x1"),
+        call("POST", "/institutions/x1/logins").xml(&credentials_body("direct", "x")),
+        call("GET", "/logins/x1/accounts"),
+        call("PUT", "/logins/x1").query("refresh", "true"),
+        call("GET", "/accounts/x1"),
+        call("GET", "/accounts/x1/transactions").query("txnStartDate", "2014-01-01"),
+        call("GET", "/accounts/x1/positions"),
+        call("PUT", "/accounts/x1").xml(&checking),
+        call("DELETE", "/accounts/x1"),
+        call("GET", "/accounts/-1"),
+        call("GET", "/accounts/99999999999999999999"),
+    ];
+
+    for case in cases {
+        let label = format!("{} {}", case.method, case.path);
+        let reply = harness.send(case);
+        assert_eq!(reply.status, 400, "{label}");
+        assert_eq!(error_code(&reply), "api.invalid.request", "{label}");
+    }
+}
+
+#[test]
+fn unknown_numeric_ids_every_route() {
+    let mut harness = Harness::new();
+    let checking = type_body(
+        "BankingAccount",
+        "bankingaccount",
+        "bankingAccountType",
+        "CHECKING",
+    );
+    let cases = [
+        (call("GET", "/institutions/7"), "api.database.notfound"),
+        (
+            call("POST", "/institutions/7/logins").xml(&credentials_body("direct", "x")),
+            "api.database.notfound",
+        ),
+        (
+            call("GET", "/logins/7/accounts"),
+            "api.database.login.notfound",
+        ),
+        (
+            call("PUT", "/logins/7").query("refresh", "true"),
+            "api.database.login.notfound",
+        ),
+        (call("GET", "/accounts/7"), "api.database.account.notfound"),
+        (
+            call("GET", "/accounts/7/transactions").query("txnStartDate", "2014-01-01"),
+            "api.database.account.notfound",
+        ),
+        (
+            call("GET", "/accounts/7/positions"),
+            "api.database.account.notfound",
+        ),
+        (
+            call("PUT", "/accounts/7").xml(&checking),
+            "api.database.account.notfound",
+        ),
+        (
+            call("DELETE", "/accounts/7"),
+            "api.database.account.notfound",
+        ),
+    ];
+
+    for (case, code) in cases {
+        let label = format!("{} {}", case.method, case.path);
+        let reply = harness.send(case);
+        assert_eq!(reply.status, 404, "{label}");
+        assert_eq!(error_code(&reply), code, "{label}");
+    }
+}
+
+#[test]
+fn wrong_methods_every_route() {
+    let mut harness = Harness::new();
+    let cases = [
+        ("POST", "/institutions", "GET"),
+        ("PUT", "/institutions/100000", "GET"),
+        ("GET", "/institutions/100000/logins", "POST"),
+        ("POST", "/accounts", "GET"),
+        ("POST", "/accounts/1", "GET, PUT, DELETE"),
+        ("DELETE", "/accounts/1/transactions", "GET"),
+        ("PUT", "/accounts/1/positions", "GET"),
+        ("GET", "/logins/1", "PUT"),
+        ("DELETE", "/logins/1/accounts", "GET"),
+        ("POST", "/export/files", "GET"),
+        ("PUT", "/export/files/a.gz", "GET, DELETE"),
+        ("POST", "/echo", "GET"),
+    ];
+
+    for (method, path, allowed) in cases {
+        let reply = harness.send(call(method, path));
+        assert_eq!(reply.status, 405, "{method} {path}");
+        assert_eq!(header(&reply, "Allow"), Some(allowed), "{method} {path}");
+    }
+}
