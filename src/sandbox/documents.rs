@@ -75,6 +75,7 @@ pub fn accounts_xml(count: usize, seed: u64) -> String {
                 extras,
                 activity: Activity::Normal,
                 layout: Layout::Compact,
+                padded_id: false,
             }
         })
         .collect();

@@ -54,6 +54,8 @@ pub(crate) enum AccountSet {
     CdataMemo,
     /// The ten accounts plus one `OtherAccount` that may be re-typed.
     WithOtherAccount,
+    /// One checking account whose id has leading zeros (`000000000001`).
+    LeadingZeros,
 }
 
 /// The result of running the script on a set of credentials.
@@ -88,6 +90,7 @@ pub(crate) fn evaluate(userid: &str, password: &str) -> LoginOutcome {
         "indented" => LoginOutcome::Accounts(AccountSet::Indented),
         "cdata_memo" => LoginOutcome::Accounts(AccountSet::CdataMemo),
         "other_account" => LoginOutcome::Accounts(AccountSet::WithOtherAccount),
+        "leading_zeros" => LoginOutcome::Accounts(AccountSet::LeadingZeros),
         _ => LoginOutcome::Accounts(AccountSet::Direct),
     }
 }
@@ -306,7 +309,7 @@ pub(crate) fn accounts(
         AccountSet::Direct | AccountSet::WithOtherAccount => {
             (&DIRECT, Activity::Normal, Layout::Compact)
         }
-        AccountSet::OneAccount => (
+        AccountSet::OneAccount | AccountSet::LeadingZeros => (
             std::slice::from_ref(&CHECKING),
             Activity::Normal,
             Layout::Compact,
@@ -342,6 +345,7 @@ pub(crate) fn accounts(
             extras: template.extras,
             activity,
             layout,
+            padded_id: set == AccountSet::LeadingZeros,
         })
         .collect();
     if set == AccountSet::WithOtherAccount {
@@ -360,6 +364,7 @@ pub(crate) fn accounts(
             extras: Extras::Plain,
             activity,
             layout,
+            padded_id: false,
         });
     }
     list

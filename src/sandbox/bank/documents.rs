@@ -130,7 +130,7 @@ fn write_account(writer: &mut XmlWriter, account: &Account) {
     let aggregated = timestamp(account.discovered);
 
     writer.start(ns, element);
-    writer.leaf(base, "accountId", &account.id.to_string());
+    writer.leaf(base, "accountId", &account.id_text());
     writer.leaf(base, "status", "ACTIVE");
     writer.leaf(base, "accountNumber", &account.number);
     writer.leaf_opt(base, "accountNickname", account.nickname.as_deref());

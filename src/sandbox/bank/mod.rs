@@ -24,6 +24,7 @@
 //! | `cdata_memo` | 201, one `BankingAccount` whose transaction memos are `<![CDATA[Check #1042 <void>]]>` |
 //! | `exact_password` | 201 only if the password is exactly `p&ss<w>"0'rd]]>`, else 503 / 103 |
 //! | `other_account` | 201, the ten accounts plus one `OtherAccount` that `PUT /accounts/{id}` may re-type |
+//! | `leading_zeros` | 201, one `BankingAccount` whose id has leading zeros (`000000000001`); its paths must use that exact form |
 //!
 //! Challenge answers: `fail` anywhere gives 503 with error code 187. Any other answers are
 //! accepted if their number equals the number of questions, else the reply is 400.
@@ -155,6 +156,8 @@ pub(crate) struct Bank {
     next_login_id: u64,
     /// Next 12-digit account id; shared by all customers, so ids are never reused.
     next_account_id: u64,
+    /// Next id of an account written with leading zeros; shared by all customers.
+    next_padded_account_id: u64,
     files: Vec<BatchFile>,
 }
 
@@ -167,6 +170,7 @@ impl Bank {
             customers: HashMap::new(),
             next_login_id: 82_440_124,
             next_account_id: 400_004_530_271,
+            next_padded_account_id: 1,
             files: batch::generate_files(settings.seed),
         }
     }

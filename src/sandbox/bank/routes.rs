@@ -309,7 +309,7 @@ fn find_account<'a>(
     request: &ApiRequest<'_>,
     id: &str,
 ) -> Result<&'a Account, ApiReply> {
-    let id = parse_id(id, "account id")?;
+    parse_id(id, "account id")?;
     customer(bank, request)
         .account(id)
         .ok_or_else(account_not_found)
@@ -575,7 +575,13 @@ fn create_login(
     set: AccountSet,
 ) -> Reply {
     let login_id = bank.next_login_id;
-    let mut next_account_id = bank.next_account_id;
+    // Accounts with padded ids count from 1 so that their ids really start with zeros.
+    let padded = set == AccountSet::LeadingZeros;
+    let mut next_account_id = if padded {
+        bank.next_padded_account_id
+    } else {
+        bank.next_account_id
+    };
     let mut allocate = || {
         let id = next_account_id;
         next_account_id += 1;
@@ -599,7 +605,11 @@ fn create_login(
     });
     customer.accounts.extend(accounts.iter().cloned());
     bank.next_login_id += 1;
-    bank.next_account_id = next_account_id;
+    if padded {
+        bank.next_padded_account_id = next_account_id;
+    } else {
+        bank.next_account_id = next_account_id;
+    }
     let layout = accounts
         .first()
         .map_or(Layout::Compact, |account| account.layout);

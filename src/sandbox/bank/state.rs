@@ -102,6 +102,19 @@ pub(crate) struct Account {
     pub extras: Extras,
     pub activity: Activity,
     pub layout: Layout,
+    /// Whether the id is written with leading zeros to 12 digits (`000000000001`).
+    pub padded_id: bool,
+}
+
+impl Account {
+    /// Returns the id as the service writes it, which is also the form a path must use.
+    pub(crate) fn id_text(&self) -> String {
+        if self.padded_id {
+            format!("{:012}", self.id)
+        } else {
+            self.id.to_string()
+        }
+    }
 }
 
 /// One institution login of a customer.
@@ -150,8 +163,11 @@ pub(crate) struct Customer {
 }
 
 impl Customer {
-    pub(crate) fn account(&self, id: u64) -> Option<&Account> {
-        self.accounts.iter().find(|account| account.id == id)
+    /// Finds an account by its id exactly as written, so `000000000001` and `1` differ.
+    pub(crate) fn account(&self, id_text: &str) -> Option<&Account> {
+        self.accounts
+            .iter()
+            .find(|account| account.id_text() == id_text)
     }
 
     pub(crate) fn login(&self, id: u64) -> Option<&Login> {

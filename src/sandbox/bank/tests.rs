@@ -1481,3 +1481,28 @@ fn wrong_methods_every_route() {
         assert_eq!(header(&reply, "Allow"), Some(allowed), "{method} {path}");
     }
 }
+
+#[test]
+fn leading_zero_ids_kept() {
+    let mut harness = Harness::new();
+
+    let discovered = harness.discover("leading_zeros");
+    let other = harness.send(
+        call("POST", LOGINS)
+            .xml(&credentials_body("leading_zeros", "x"))
+            .customer("customer-2"),
+    );
+    let exact = harness.send(call("GET", "/accounts/000000000001"));
+    let stripped = harness.send(call("GET", "/accounts/1"));
+    let history = transactions(&mut harness, 1, "2014-06-01", None);
+    let padded_history = harness.send(
+        call("GET", "/accounts/000000000001/transactions").query("txnStartDate", "2014-06-01"),
+    );
+
+    assert!(body(&discovered).contains("<accountId>000000000001</accountId>"));
+    assert!(body(&other).contains("<accountId>000000000002</accountId>"));
+    assert_eq!(exact.status, 200);
+    assert_eq!(stripped.status, 404);
+    assert_eq!(history.status, 404);
+    assert_eq!(padded_history.status, 200);
+}
