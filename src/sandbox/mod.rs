@@ -55,6 +55,10 @@ pub(crate) struct Settings {
     pub lenient_account_type_case: bool,
     /// Match request-body elements by local name only, ignoring their namespace URIs.
     pub lenient_namespaces: bool,
+    /// HTTP status of the test bank's login errors (`Status` codes 103 and 187).
+    pub login_error_status: u16,
+    /// Name of CCBank (institution 100000): `CCBank-Beacon` in 2015, `CC Bank` in 2012.
+    pub ccbank_name: String,
     /// Allowed clock skew for SAML conditions and OAuth timestamps.
     pub clock_skew: Duration,
     /// Reject a reused OAuth nonce.
@@ -77,6 +81,8 @@ impl Default for SandboxBuilder {
                 lenient_digest: false,
                 lenient_account_type_case: false,
                 lenient_namespaces: false,
+                login_error_status: 503,
+                ccbank_name: "CCBank-Beacon".to_string(),
                 clock_skew: Duration::from_secs(5 * 60),
                 check_nonce: true,
             },

@@ -100,6 +100,13 @@ impl Directory {
         Directory { list, index }
     }
 
+    /// Renames an institution (CCBank's name varied between captures).
+    pub(crate) fn rename(&mut self, id: u64, name: &str) {
+        if let Some(position) = self.index.get(&id) {
+            self.list[*position].name = name.to_string();
+        }
+    }
+
     pub(crate) fn get(&self, id: u64) -> Option<&Institution> {
         self.index.get(&id).map(|position| &self.list[*position])
     }

@@ -163,9 +163,11 @@ pub(crate) struct Bank {
 
 impl Bank {
     pub(crate) fn new(settings: &Settings) -> Bank {
+        let mut directory = Directory::new(settings.institutions, settings.seed);
+        directory.rename(institutions::CCBANK_ID, &settings.ccbank_name);
         Bank {
             settings: settings.clone(),
-            directory: Directory::new(settings.institutions, settings.seed),
+            directory,
             institutions_xml: None,
             customers: HashMap::new(),
             next_login_id: 82_440_124,

@@ -85,18 +85,18 @@ fn session_expired() -> ApiReply {
     )
 }
 
-fn bad_credentials() -> ApiReply {
+fn bad_credentials(status: u16) -> ApiReply {
     error(
-        503,
+        status,
         "USER_ERROR",
         "103",
         "The financial institution rejected the login credentials.",
     )
 }
 
-fn wrong_answer() -> ApiReply {
+fn wrong_answer(status: u16) -> ApiReply {
     error(
-        503,
+        status,
         "USER_ERROR",
         "187",
         "Incorrect answer to Challenge Question",
@@ -655,7 +655,7 @@ fn discover(bank: &mut Bank, request: &ApiRequest<'_>, id: &str) -> Reply {
                     credentials,
                     AccountSet::Direct,
                 ),
-                AnswerOutcome::Wrong => Err(wrong_answer()),
+                AnswerOutcome::Wrong => Err(wrong_answer(bank.settings.login_error_status)),
                 AnswerOutcome::Again => Ok(challenge_reply(
                     bank,
                     request,
@@ -683,7 +683,9 @@ fn discover(bank: &mut Bank, request: &ApiRequest<'_>, id: &str) -> Reply {
                         credentials,
                     },
                 )),
-                LoginOutcome::BadCredentials => Err(bad_credentials()),
+                LoginOutcome::BadCredentials => {
+                    Err(bad_credentials(bank.settings.login_error_status))
+                }
                 LoginOutcome::RequestError => Err(request_error()),
             }
         }
@@ -740,7 +742,7 @@ fn refresh_login(
                 credentials: new_credentials,
             },
         )),
-        LoginOutcome::BadCredentials => Err(bad_credentials()),
+        LoginOutcome::BadCredentials => Err(bad_credentials(bank.settings.login_error_status)),
         LoginOutcome::RequestError => Err(request_error()),
     }
 }
@@ -799,7 +801,7 @@ fn update_login(bank: &mut Bank, request: &ApiRequest<'_>, id: &str) -> Reply {
                     store_credentials(bank, request, login_id, credentials);
                     Ok(empty_reply())
                 }
-                AnswerOutcome::Wrong => Err(wrong_answer()),
+                AnswerOutcome::Wrong => Err(wrong_answer(bank.settings.login_error_status)),
                 AnswerOutcome::Again => Ok(challenge_reply(
                     bank,
                     request,

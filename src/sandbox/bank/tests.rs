@@ -1506,3 +1506,18 @@ fn leading_zero_ids_kept() {
     assert_eq!(history.status, 404);
     assert_eq!(padded_history.status, 200);
 }
+
+#[test]
+fn login_error_settings() {
+    let mut settings = settings();
+    settings.login_error_status = 400;
+    settings.ccbank_name = "CC Bank".to_string();
+    let mut harness = Harness::with(settings);
+
+    let bad = harness.discover("bad");
+    let detail = harness.send(call("GET", "/institutions/100000"));
+
+    assert_eq!(bad.status, 400);
+    assert_eq!(error_code(&bad), "103");
+    assert!(body(&detail).contains("<institutionName>CC Bank</institutionName>"));
+}
