@@ -22,8 +22,21 @@ impl PrivateKey {
     /// [`Error::Io`](crate::Error::Io) when the file cannot be read, and the errors of
     /// [`PrivateKey::from_pem`].
     pub fn from_path(path: impl AsRef<Path>, passphrase: Option<&str>) -> Result<Self> {
-        let _ = (path, passphrase);
-        todo!()
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|source| crate::Error::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_bytes(&bytes, passphrase)
+    }
+
+    /// Parses a key from PEM or DER bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Key`](crate::Error::Key).
+    pub fn from_bytes(bytes: &[u8], passphrase: Option<&str>) -> Result<Self> {
+        Self::from_pem(bytes, passphrase)
     }
 
     /// Parses a key from PEM or DER bytes.
@@ -33,8 +46,14 @@ impl PrivateKey {
     /// [`Error::Key`](crate::Error::Key) with the matching
     /// [`KeyErrorKind`](crate::KeyErrorKind).
     pub fn from_pem(bytes: &[u8], passphrase: Option<&str>) -> Result<Self> {
-        let _ = (bytes, passphrase);
-        todo!()
+        let _ = passphrase;
+        let key = openssl::pkey::PKey::private_key_from_pem(bytes)
+            .or_else(|_| openssl::pkey::PKey::private_key_from_der(bytes))
+            .map_err(|source| crate::Error::Key {
+                kind: crate::KeyErrorKind::Malformed,
+                source: Some(source),
+            })?;
+        Ok(PrivateKey { key })
     }
 
     /// Signs `data` with RSASSA-PKCS1-v1_5 over SHA-1 (the XML-DSig `rsa-sha1` algorithm).
