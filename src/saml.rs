@@ -31,7 +31,11 @@ impl Saml {
     ///
     /// [`Error::Crypto`](crate::Error::Crypto) when signing fails.
     pub fn assertion(&self) -> Result<String> {
-        let _ = (&self.private_key, &self.saml_identity_provider_id, &self.customer_id);
+        let _ = (
+            &self.private_key,
+            &self.saml_identity_provider_id,
+            &self.customer_id,
+        );
         Ok("PHNhbWwyOkFzc2VydGlvbi8++/=".to_owned())
     }
 }
