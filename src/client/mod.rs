@@ -41,6 +41,14 @@ pub const DEFAULT_SAML_URL: &str = "https://oauth.intuit.com/oauth/v1/get_access
 /// Calls that link a bank login can answer with a multi-factor [`Challenge`](crate::Challenge):
 /// the response has status 401 and [`AggcatResponse::challenge`] returns the questions.
 ///
+/// # Logging
+///
+/// Through the `log` crate: token exchanges and renewals at `info`, and each API call at
+/// `debug` (method, path without query, status, elapsed milliseconds, `intuit_tid`). The
+/// client logs no secret, credential, answer, assertion, query string or body. ureq and
+/// ureq-proto log raw request bytes, credentials included, at `trace`: keep their level at
+/// `debug` or lower in production.
+///
 /// # Examples
 ///
 /// ```no_run
