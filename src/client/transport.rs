@@ -13,7 +13,7 @@ use ureq::http::HeaderValue;
 use crate::error::{ApiError, AuthenticationError, AuthenticationErrorKind, Error, Result};
 use crate::oauth::{percent_encode, OAuthSigner};
 use crate::response::{header_value, parse_status, AggcatResponse, Content};
-use crate::xml::{escape_text, XmlNode};
+use crate::xml::{escape_text, parse_with_context};
 
 use super::tokens::{is_token_rejected, response_oauth_problem, Token};
 use super::Inner;
@@ -331,14 +331,8 @@ impl Inner {
                 })
             }
         };
-        match XmlNode::parse(text) {
-            Ok(node) => Ok(Content::Xml(node)),
-            Err(Error::Xml { source, .. }) => Err(Error::Xml {
-                context: format!("{} {}", call.method, url_path(url)),
-                source,
-            }),
-            Err(other) => Err(other),
-        }
+        let context = format!("{} {}", call.method, url_path(url));
+        parse_with_context(text, &context).map(Content::Xml)
     }
 
     /// Returns the start of `body` with every secret of this call replaced by `<redacted>`.
