@@ -106,6 +106,32 @@ fn token_fetched_once_and_cached() {
 }
 
 #[test]
+fn short_lifetime_renewed_before_use() {
+    let exchanges = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&exchanges);
+    let server = Server::start(move |request| {
+        if request.path() == TOKEN_PATH {
+            let number = counter.fetch_add(1, Ordering::SeqCst) + 1;
+            Reply::new(200).body(format!(
+                "oauth_token=tok-{number}&oauth_token_secret=s-{number}&oauth_expires_in=2"
+            ))
+        } else {
+            Reply::xml(200, ACCOUNT_LIST)
+        }
+    });
+    let client = builder(&server).build().unwrap();
+
+    client.get_customer_accounts().unwrap();
+    client.get_customer_accounts().unwrap();
+    let before = exchanges.load(Ordering::SeqCst);
+    std::thread::sleep(Duration::from_millis(1200));
+    client.get_customer_accounts().unwrap();
+
+    assert_eq!(before, 1);
+    assert_eq!(exchanges.load(Ordering::SeqCst), 2);
+}
+
+#[test]
 fn token_exchange_failure_is_typed() {
     let server = Server::start(|request| {
         if request.path() == TOKEN_PATH {
@@ -238,6 +264,40 @@ fn threads_share_one_exchange() {
 
     assert_eq!(exchanges.load(Ordering::SeqCst), 1);
     assert_eq!(server.count("GET", "/v1/accounts"), 4);
+}
+
+#[test]
+fn threads_share_one_renewal() {
+    let exchanges = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&exchanges);
+    let server = Server::start(move |request| {
+        if request.path() == TOKEN_PATH {
+            std::thread::sleep(Duration::from_millis(200));
+            return token_reply(&counter);
+        }
+        let authorization = request.header("authorization").unwrap_or_default();
+        if authorization.contains("oauth_token=\"tok-1\"") {
+            // Hold the rejections so that every thread holds token 1 when it is rejected.
+            std::thread::sleep(Duration::from_millis(200));
+            rejected()
+        } else {
+            Reply::xml(200, ACCOUNT_LIST)
+        }
+    });
+    let client = builder(&server).build().unwrap();
+
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let client = client.clone();
+            std::thread::spawn(move || client.get_customer_accounts().map(|_| ()))
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap().unwrap();
+    }
+
+    assert_eq!(exchanges.load(Ordering::SeqCst), 2);
+    assert_eq!(server.count("GET", "/v1/accounts"), 8);
 }
 
 #[test]
@@ -687,5 +747,125 @@ fn connection_refused_is_transport_error() {
     assert!(
         matches!(&error, Error::Transport { method, url: failed, .. } if method == "POST" && failed.ends_with(TOKEN_PATH)),
         "{error:?}"
+    );
+}
+
+/// Returns the decoded parameters of an `Authorization: OAuth …` header.
+fn oauth_params(header: &str) -> Vec<(String, String)> {
+    let decode = |text: &str| {
+        let bytes = text.as_bytes();
+        let mut out = Vec::new();
+        let mut index = 0;
+        while index < bytes.len() {
+            if bytes[index] == b'%' {
+                out.push(u8::from_str_radix(&text[index + 1..index + 3], 16).unwrap());
+                index += 3;
+            } else {
+                out.push(bytes[index]);
+                index += 1;
+            }
+        }
+        String::from_utf8(out).unwrap()
+    };
+    header
+        .trim_start_matches("OAuth ")
+        .split(',')
+        .map(|pair| {
+            let (name, value) = pair.trim().split_once('=').unwrap();
+            (name.to_owned(), decode(value.trim_matches('"')))
+        })
+        .collect()
+}
+
+/// Checks the HMAC-SHA1 signature of `request` as received on `server_url`.
+fn signature_valid(server_url: &str, request: &Request, token_secret: &str) -> bool {
+    let params = oauth_params(request.header("authorization").unwrap_or_default());
+    let Some((_, signature)) = params.iter().find(|(name, _)| name == "oauth_signature") else {
+        return false;
+    };
+    let url = format!("{server_url}{}", request.target);
+    let base = aggcat::oauth::signature_base_string(&request.method, &url, &params).unwrap();
+    let expected = aggcat::oauth::hmac_sha1_signature(&base, "cs+7/q=x&y%z", token_secret).unwrap();
+    &expected == signature
+}
+
+#[test]
+fn signatures_match_wire_requests() {
+    let url_cell: Arc<OnceLock<String>> = Arc::new(OnceLock::new());
+    let server_url = Arc::clone(&url_cell);
+    let (server, _) = start(move |request| {
+        let url = server_url.get().unwrap();
+        if signature_valid(url, request, "ts/9+k=&w-1") {
+            Reply::new(200)
+        } else {
+            Reply::new(401).header(
+                "WWW-Authenticate",
+                "OAuth oauth_problem=\"signature_invalid\"",
+            )
+        }
+    });
+    url_cell.set(server.url.clone()).unwrap();
+    let client = AggcatClient::builder("ck-1", "cs+7/q=x&y%z", "idp-1", "customer-1")
+        .private_key_pem(key_pem())
+        .base_url(&format!("{}/v1", server.url))
+        .saml_url(&format!("{}{TOKEN_PATH}", server.url))
+        .build()
+        .unwrap();
+
+    client
+        .get_account_transactions("000000000001", "2014-01-01", "2014-02-01")
+        .unwrap();
+    client
+        .update_institution_login("100000", "7001", true, &[])
+        .unwrap();
+    client.delete_account("000000000001").unwrap();
+    client
+        .request(
+            "GET",
+            "/echo",
+            &[
+                ("value", "2014-01-01T00:00:00+05:30"),
+                ("other", "a b*~!'()Zürich"),
+            ],
+            None,
+        )
+        .unwrap();
+
+    assert_eq!(server.count("PUT", "/v1/logins/7001"), 1);
+}
+
+#[test]
+fn retry_signed_with_new_token() {
+    let data_calls = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&data_calls);
+    let (server, _) = start(move |_| {
+        if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+            rejected()
+        } else {
+            Reply::xml(200, ACCOUNT_LIST)
+        }
+    });
+    let client = builder(&server).build().unwrap();
+
+    client.get_customer_accounts().unwrap();
+    let calls: Vec<Vec<(String, String)>> = server
+        .requests()
+        .iter()
+        .filter(|request| request.path() == "/v1/accounts")
+        .map(|request| oauth_params(request.header("authorization").unwrap()))
+        .collect();
+    let param = |call: &[(String, String)], name: &str| {
+        call.iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+            .unwrap()
+    };
+
+    assert_eq!(calls.len(), 2);
+    assert_eq!(param(&calls[0], "oauth_token"), "tok-1");
+    assert_eq!(param(&calls[1], "oauth_token"), "tok-2");
+    assert_ne!(
+        param(&calls[0], "oauth_nonce"),
+        param(&calls[1], "oauth_nonce")
     );
 }

@@ -100,12 +100,7 @@ impl Inner {
     fn replace_token(&self, state: &mut TokenState) -> Result<Arc<Token>> {
         let reply = self.exchange_assertion()?;
         state.generation += 1;
-        let renew_after = match reply.expires_in {
-            Some(lifetime) => lifetime
-                .saturating_sub(EXPIRY_MARGIN)
-                .min(DEFAULT_TOKEN_LIFETIME),
-            None => DEFAULT_TOKEN_LIFETIME,
-        };
+        let renew_after = reply.expires_in.map_or(DEFAULT_TOKEN_LIFETIME, renewal_age);
         let token = Arc::new(Token {
             token: reply.token,
             secret: reply.secret,
@@ -164,6 +159,18 @@ impl Inner {
             }))
         })
     }
+}
+
+/// Returns the age at which a token with `lifetime` is renewed: the lifetime minus a margin
+/// of five minutes, or half of a lifetime shorter than ten minutes, and never later than
+/// 50 minutes.
+fn renewal_age(lifetime: Duration) -> Duration {
+    let age = if lifetime > 2 * EXPIRY_MARGIN {
+        lifetime - EXPIRY_MARGIN
+    } else {
+        lifetime / 2
+    };
+    age.min(DEFAULT_TOKEN_LIFETIME)
 }
 
 /// The parts of a successful token exchange reply.
@@ -373,6 +380,26 @@ mod tests {
     fn token_reply_missing_secret_rejected() {
         assert!(parse_token_reply(200, None, &[], b"oauth_token=tok").is_err());
         assert!(parse_token_reply(200, None, &[], b"oauth_token=&oauth_token_secret=s").is_err());
+    }
+
+    #[test]
+    fn renewal_age_leaves_margin() {
+        assert_eq!(
+            renewal_age(Duration::from_secs(3600)),
+            Duration::from_secs(3000)
+        );
+        assert_eq!(
+            renewal_age(Duration::from_secs(1800)),
+            Duration::from_secs(1500)
+        );
+        assert_eq!(
+            renewal_age(Duration::from_secs(120)),
+            Duration::from_secs(60)
+        );
+        assert_eq!(
+            renewal_age(Duration::from_secs(7200)),
+            DEFAULT_TOKEN_LIFETIME
+        );
     }
 
     #[test]
