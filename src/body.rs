@@ -149,7 +149,7 @@ impl AccountCategory {
         }
     }
 
-    /// The account types the service accepts for this category, in upper case.
+    /// Returns the account types the service accepts for this category, in upper case.
     pub(crate) fn types(self) -> &'static [&'static str] {
         match self {
             AccountCategory::Banking => &[

@@ -14,7 +14,7 @@ pub struct AggcatResponse {
     status: u16,
     headers: Vec<(String, String)>,
     content: Content,
-    /// The body when `content` is not [`Content::Raw`], which holds the body itself.
+    /// The body when `content` is not [`Content::Raw`], which contains the body itself.
     body: Vec<u8>,
 }
 

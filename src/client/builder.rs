@@ -134,7 +134,7 @@ impl AggcatClientBuilder {
 
     /// Data API base URL. Default: [`DEFAULT_BASE_URL`] (`…/rest-war/v1`).
     ///
-    /// The service answered the same routes under `…/v1`, so
+    /// The service served the same routes under `…/v1`, so
     /// `https://financialdatafeed.platform.intuit.com/v1` works too. Batch calls use the same
     /// host with `/v1/export` when the URL ends in `/rest-war/v1`, and the URL plus `/export`
     /// otherwise.
@@ -199,9 +199,10 @@ impl AggcatClientBuilder {
     /// # Errors
     ///
     /// - [`Error::InvalidConfig`] naming the setting when the consumer key, identity provider
-    ///   id or customer id is empty, no private key was given (`private_key`), a URL does not
-    ///   parse or is not `http`/`https`, a timeout or the maximum response size is zero, a CA
-    ///   certificate is not PEM, or the proxy URL is invalid.
+    ///   id or customer id is empty, or no private key was given (`private_key`).
+    /// - The same error when a URL does not parse or is not `http`/`https`, a timeout or the
+    ///   maximum response size is zero, a CA certificate is not PEM, or the proxy URL is
+    ///   invalid.
     /// - [`Error::Key`] or [`Error::Io`] when the private key cannot be read or loaded.
     pub fn build(self) -> Result<AggcatClient> {
         require_non_empty("consumer_key", &self.consumer_key)?;

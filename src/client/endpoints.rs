@@ -1,16 +1,4 @@
-//! The wrapped API calls.
-//!
-//! Every call returns [`AggcatResponse`] for a 2xx reply and for a 401 challenge. The common
-//! errors of every call are listed once here instead of in each `# Errors` section:
-//!
-//! - [`Error::Api`] for an error status, with the `Status` document's fields when the body
-//!   is one;
-//! - [`Error::Authentication`] when the token exchange fails, when the service rejects a fresh
-//!   token again, or for a 401 that is neither a challenge nor a rejected token;
-//! - [`Error::Timeout`] and [`Error::Transport`] for network failures (nothing is resent);
-//! - [`Error::ResponseTooLarge`] above the maximum response size;
-//! - [`Error::UnexpectedContent`] for a 2xx body that is not XML, such as an HTML page, and
-//!   [`Error::Xml`] for XML that is not well-formed or cut short.
+//! The wrapped API calls. Their common errors are listed in the [`AggcatClient`] docs.
 
 use crate::body::{
     account_type_body, challenge_responses_body, credentials_body, empty_login_body,
@@ -30,11 +18,11 @@ impl AggcatClient {
 
     /// Lists every institution: `GET /institutions`.
     ///
-    /// The real list holds about 18,700 institutions (over 4 MB).
+    /// The real list contains about 18,700 institutions (over 4 MB).
     ///
     /// # Errors
     ///
-    /// The common errors listed in the crate documentation of the client calls.
+    /// The common errors of every call.
     pub fn get_institutions(&self) -> Result<AggcatResponse> {
         self.get("/institutions".to_owned())
     }
@@ -175,8 +163,8 @@ impl AggcatClient {
     /// # Errors
     ///
     /// [`Error::InvalidInput`] for an empty id, a date that is not `YYYY-MM-DD` or does not
-    /// exist (such as `2014-13-01`), or a start after the end, all before any request; and the
-    /// common errors of every call.
+    /// exist (such as `2014-13-01`), or a start after the end. These are checked before any
+    /// request. Otherwise the common errors of every call.
     pub fn get_account_transactions(
         &self,
         account_id: &str,
@@ -230,10 +218,10 @@ impl AggcatClient {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] for an empty id, an unknown category, a type the category does
-    /// not have, or `None` with a type that several categories have (`OTHER` in credit,
-    /// investment and rewards, `AUTO` in loan and rewards); and the common errors of every
-    /// call.
+    /// [`Error::InvalidInput`] for an empty id, an unknown category, or a type the category
+    /// does not have. The same error for `None` with a type that several categories have:
+    /// `OTHER` (credit, investment and rewards) and `AUTO` (loan and rewards). Otherwise the
+    /// common errors of every call.
     pub fn update_account_type(
         &self,
         account_id: &str,
@@ -455,9 +443,9 @@ fn check_header_value(parameter: &'static str, value: &str) -> Result<()> {
 
 /// Checks that the credential names are exactly the displayed field names.
 ///
-/// Names are compared exactly, never counted: every displayed field must be given once, and a
-/// name that is not a displayed field (a hidden field or a typo) is rejected, because the
-/// service would otherwise fail the login after contacting the bank.
+/// Names are compared exactly, never counted. Every displayed field must be given once. A name
+/// that is not a displayed field (a hidden field or a typo) is rejected too, so the mistake is
+/// reported before the service contacts the bank.
 pub(crate) fn check_credentials(
     institution_id: &str,
     fields: &[CredentialField],

@@ -24,7 +24,7 @@ use transport::ApiCall;
 
 /// The default data API base URL, as the Python client used it.
 ///
-/// The service also answered under `https://financialdatafeed.platform.intuit.com/v1`.
+/// The service served the same routes under `https://financialdatafeed.platform.intuit.com/v1`.
 pub const DEFAULT_BASE_URL: &str = "https://financialdatafeed.platform.intuit.com/rest-war/v1";
 
 /// The default SAML-to-OAuth token exchange URL.
@@ -32,11 +32,27 @@ pub const DEFAULT_SAML_URL: &str = "https://oauth.intuit.com/oauth/v1/get_access
 
 /// A blocking client for one customer of one application.
 ///
-/// The client exchanges a signed SAML assertion for an OAuth token on the first call, caches
-/// the token, renews it after 50 minutes (or earlier when the token reply gives a shorter
-/// lifetime) and when the service answers 401 with `oauth_problem="token_rejected"`; the
-/// rejected request is then signed afresh and sent once more. Clones share the token, and
-/// threads that need a new token at the same time wait for a single exchange.
+/// The client exchanges a signed SAML assertion for an OAuth token on the first call and
+/// caches the token. It renews the token after 50 minutes (or earlier when the token reply
+/// gives a shorter lifetime), and when the service replies 401 with
+/// `oauth_problem="token_rejected"`. The rejected request is then signed afresh and sent once
+/// more. Clones share the token, and threads that need a new token at the same time wait for a
+/// single exchange.
+///
+/// # Errors common to every call
+///
+/// Every call returns [`AggcatResponse`] for a 2xx reply and for a 401 challenge, and these
+/// errors otherwise:
+///
+/// - [`Error::Api`] for any other error status, with the `Status` document's fields when the
+///   body is one.
+/// - [`Error::Authentication`] when the token exchange fails, when the service rejects a fresh
+///   token again, or for a 401 that is neither a challenge nor a rejected token.
+/// - [`Error::Timeout`] and [`Error::Transport`] for network failures. Nothing is resent
+///   after them.
+/// - [`Error::ResponseTooLarge`] above the maximum response size.
+/// - [`Error::UnexpectedContent`] for a 2xx body that is not XML, such as an HTML page, and
+///   [`Error::Xml`] for XML that is not well-formed or is cut short.
 ///
 /// Calls that link a bank login can answer with a multi-factor [`Challenge`](crate::Challenge):
 /// the response has status 401 and [`AggcatResponse::challenge`] returns the questions.
@@ -160,7 +176,7 @@ impl AggcatClient {
     ///
     /// - [`Error::Authentication`] with kind
     ///   [`TokenExchange`](crate::AuthenticationErrorKind::TokenExchange) when the token URL
-    ///   answers other than 200 with both token values.
+    ///   replies with anything other than 200 and both token values.
     /// - [`Error::Timeout`] or [`Error::Transport`] when the token URL cannot be reached.
     /// - [`Error::Crypto`] when signing the assertion fails.
     pub fn authenticate(&self) -> Result<()> {

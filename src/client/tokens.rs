@@ -183,7 +183,7 @@ pub(crate) struct TokenReply {
 
 /// Parses a token exchange reply, or returns the `oauth_problem` it reports (if any).
 ///
-/// A 200 reply is accepted only when its form body holds both `oauth_token` and
+/// A 200 reply is accepted only when its form body contains both `oauth_token` and
 /// `oauth_token_secret`, so an HTML page with status 200 is an error too.
 pub(crate) fn parse_token_reply(
     status: u16,
@@ -289,7 +289,7 @@ pub(crate) fn oauth_problem(header: &str) -> Option<String> {
     })
 }
 
-/// Returns whether a 401 response says that the OAuth token was rejected.
+/// Returns whether a 401 response reports `oauth_problem=token_rejected`.
 pub(crate) fn is_token_rejected(headers: &[(String, String)]) -> bool {
     headers
         .iter()

@@ -1,10 +1,10 @@
 //! Sending signed calls: URL building, OAuth signing, the token-rejected retry, reading bodies
 //! and turning replies into responses or errors.
 //!
-//! No call is sent twice after a transport failure. ureq 3.5 does not retry requests itself
-//! (its request loop has no retry path, also not for idempotent methods on a dropped pooled
-//! connection), and this module resends only after a 401 `token_rejected` reply, which the
-//! service sends before it acts on a request.
+//! No call is sent twice after a transport failure. ureq 3.5.2 does not retry requests itself:
+//! its request loop has no retry path, also not for idempotent methods on a dropped pooled
+//! connection. This module resends only after a 401 `token_rejected` reply, which the service
+//! sends before it acts on a request.
 
 use std::time::Instant;
 
@@ -24,7 +24,7 @@ const EXCERPT_CHARS: usize = 120;
 /// Bytes of an unexpected body that are searched for secrets before the excerpt is cut.
 const EXCERPT_SCAN_BYTES: usize = 64 * 1024;
 
-/// Which base URL a call's path is relative to.
+/// The base URL that a call's path is relative to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Base {
     /// The data API base URL.
@@ -33,7 +33,7 @@ pub(crate) enum Base {
     Batch,
 }
 
-/// What a successful reply's body holds.
+/// The expected content of a successful reply's body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Expect {
     /// An XML document (or nothing), objectified when objectify is on.
