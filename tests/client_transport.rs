@@ -728,6 +728,12 @@ fn request_encodes_query() {
 
     assert_eq!(request.target, "/v1/echo?value=a%20b%2A~%2BZ%C3%BCrich");
     assert_eq!(request.header("accept"), Some("application/xml"));
+    assert!(
+        request
+            .header("accept-encoding")
+            .is_some_and(|value| value.contains("gzip")),
+        "{request:?}"
+    );
 }
 
 #[test]

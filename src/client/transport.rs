@@ -2,8 +2,8 @@
 //! and turning replies into responses or errors.
 //!
 //! No call is sent twice after a transport failure. ureq 3.5.2 does not retry requests itself:
-//! its request loop has no retry path, also not for idempotent methods on a dropped pooled
-//! connection. This module resends only after a 401 `token_rejected` reply, which the service
+//! its request loop has no retry path, also not for idempotent methods. Before reusing a pooled
+//! connection it checks that the connection is still open and drops it otherwise. This module resends only after a 401 `token_rejected` reply, which the service
 //! sends before it acts on a request.
 
 use std::time::Instant;
@@ -300,12 +300,18 @@ impl Inner {
             return Err(api_error(call.method, url, status, &headers, &body));
         }
 
-        let content = if call.expect == Expect::FileData {
-            Content::Raw(body.clone())
-        } else if body.is_empty() {
+        let raw = call.expect == Expect::FileData || (!self.objectify && !body.is_empty());
+        if raw {
+            // The raw content is the body, so the response keeps no second copy.
+            return Ok(AggcatResponse::new(
+                status,
+                headers,
+                Content::Raw(body),
+                Vec::new(),
+            ));
+        }
+        let content = if body.is_empty() {
             Content::Empty
-        } else if !self.objectify {
-            Content::Raw(body.clone())
         } else {
             self.objectify_body(call, url, status, &headers, &body)?
         };
