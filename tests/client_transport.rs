@@ -443,6 +443,17 @@ fn html_200_is_unexpected_content() {
 }
 
 #[test]
+fn redirect_not_followed() {
+    let (server, _) = start(|_| Reply::new(302).header("Location", "/elsewhere"));
+    let client = builder(&server).build().unwrap();
+
+    let error = client.get_customer_accounts().unwrap_err();
+
+    assert_eq!(error.status(), Some(302), "{error:?}");
+    assert_eq!(server.count("GET", "/elsewhere"), 0);
+}
+
+#[test]
 fn truncated_xml_is_xml_error() {
     let body = include_str!("fixtures/ruby-aggcat/max_customers_reached.xml");
     let (server, _) = start(move |_| Reply::xml(200, &body[..100]));

@@ -278,7 +278,10 @@ impl AggcatClientBuilder {
 
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            // A redirect would need a new signature for the new URL, so it is returned as an
+            // error status instead of being followed.
             .max_redirects(0)
+            .max_redirects_will_error(false)
             .user_agent(concat!("aggcat-rs/", env!("CARGO_PKG_VERSION")))
             .tls_config(tls)
             .proxy(proxy)
