@@ -7,7 +7,7 @@
 #![allow(dead_code)] // Each test binary uses a different part of this module.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -102,6 +102,31 @@ pub struct Server {
 
 impl Server {
     pub fn start(handler: impl Fn(&Request) -> Reply + Send + Sync + 'static) -> Server {
+        Server::start_with(None, handler)
+    }
+
+    /// Starts an HTTPS server that presents `certificate` (PEM) with its `key` (PEM).
+    pub fn start_tls(
+        certificate: &[u8],
+        key: &[u8],
+        handler: impl Fn(&Request) -> Reply + Send + Sync + 'static,
+    ) -> Server {
+        use openssl::ssl::{SslAcceptor, SslMethod};
+
+        let certificate = openssl::x509::X509::from_pem(certificate).unwrap();
+        let key = openssl::pkey::PKey::private_key_from_pem(key).unwrap();
+        let mut acceptor = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls()).unwrap();
+        acceptor.set_certificate(&certificate).unwrap();
+        acceptor.set_private_key(&key).unwrap();
+        let mut server = Server::start_with(Some(Arc::new(acceptor.build())), handler);
+        server.url = server.url.replacen("http://", "https://", 1);
+        server
+    }
+
+    fn start_with(
+        acceptor: Option<Arc<openssl::ssl::SslAcceptor>>,
+        handler: impl Fn(&Request) -> Reply + Send + Sync + 'static,
+    ) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let url = format!("http://{}", listener.local_addr().unwrap());
         let requests = Arc::new(Mutex::new(Vec::new()));
@@ -116,9 +141,18 @@ impl Server {
                 let handler = Arc::clone(&handler);
                 let recorded = Arc::clone(&recorded);
                 let panicked = Arc::clone(&panicked);
+                let acceptor = acceptor.clone();
                 thread::spawn(move || {
                     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        serve(stream, &*handler, &recorded)
+                        match acceptor {
+                            None => serve(stream, &*handler, &recorded),
+                            // A client that rejects the certificate ends the handshake.
+                            Some(acceptor) => {
+                                if let Ok(stream) = acceptor.accept(stream) {
+                                    serve(stream, &*handler, &recorded);
+                                }
+                            }
+                        }
                     }));
                     if outcome.is_err() {
                         panicked.store(true, Ordering::SeqCst);
@@ -156,17 +190,17 @@ impl Drop for Server {
     }
 }
 
-fn serve(stream: TcpStream, handler: &Handler, recorded: &Mutex<Vec<Request>>) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
+fn serve<S: Read + Write>(stream: S, handler: &Handler, recorded: &Mutex<Vec<Request>>) {
+    let mut reader = BufReader::new(stream);
     let Some(request) = read_request(&mut reader) else {
         return;
     };
     recorded.lock().unwrap().push(request.clone());
     let reply = handler(&request);
-    write_reply(stream, &reply);
+    write_reply(reader.get_mut(), &reply);
 }
 
-fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
+fn read_request<S: Read>(reader: &mut BufReader<S>) -> Option<Request> {
     let mut line = String::new();
     reader.read_line(&mut line).ok()?;
     let mut parts = line.split_whitespace();
@@ -201,7 +235,7 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
     })
 }
 
-fn write_reply(mut stream: TcpStream, reply: &Reply) {
+fn write_reply<S: Write>(stream: &mut S, reply: &Reply) {
     thread::sleep(reply.delay);
 
     let mut head = format!("HTTP/1.1 {} Canned\r\n", reply.status);
