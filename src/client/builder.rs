@@ -233,6 +233,9 @@ impl AggcatClientBuilder {
             Some(KeySource::Bytes(bytes)) => PrivateKey::from_bytes(bytes, passphrase)?,
         };
 
+        if !self.verify_ssl {
+            log::warn!("TLS certificate verification is off for {base_url} and {saml_url}");
+        }
         let agent = self.build_agent()?;
         let batch_base_url = batch_base_url(&base_url);
         let saml = Saml::new(
