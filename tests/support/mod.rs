@@ -1,6 +1,6 @@
 //! A loopback HTTP/1.1 responder for client tests.
 //!
-//! It listens on `127.0.0.1:0`, answers every request with the reply a test's handler builds,
+//! It listens on `127.0.0.1:0`, replies to every request with the reply a test's handler builds,
 //! and records each request as received. Each reply closes its connection. Dropping the
 //! server fails the test when the handler panicked.
 
