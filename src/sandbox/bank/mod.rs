@@ -53,6 +53,7 @@ mod ccbank;
 pub(crate) mod documents;
 mod generate;
 pub(crate) mod institutions;
+mod logins;
 mod random;
 mod request;
 mod routes;

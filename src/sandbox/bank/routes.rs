@@ -6,24 +6,20 @@
 //! ids, dates and bodies, 404 for unknown numeric ids, and 408 for unknown or expired challenge
 //! sessions.
 
-use time::{Date, Duration};
+use time::Date;
 
-use super::ccbank::{self, AccountSet, AnswerOutcome, ChallengeKind, LoginOutcome};
 use super::documents::{
     account_list_xml, echo_xml, files_xml, institution_detail_xml, institutions_xml, status_xml,
 };
 use super::generate::{layout_of, positions_xml, service_day, transactions_xml};
-use super::institutions::Institution;
-use super::random::{node_id, uuid_v4};
-use super::request::{is_blank, parse_account_type, parse_login, LoginBody};
-use super::state::{Account, Credentials, Customer, Kind, Login, Purpose, Session};
-use super::writer::Layout;
+use super::logins;
+use super::request::{is_blank, parse_account_type};
+use super::state::{Account, Customer, Kind};
 use super::{ApiReply, ApiRequest, Bank};
-use crate::secret::Secret;
 
 const XML: &str = "application/xml";
 
-fn xml_reply(status: u16, body: String) -> ApiReply {
+pub(super) fn xml_reply(status: u16, body: String) -> ApiReply {
     ApiReply {
         status,
         headers: vec![("Content-Type".to_string(), XML.to_string())],
@@ -31,7 +27,7 @@ fn xml_reply(status: u16, body: String) -> ApiReply {
     }
 }
 
-fn empty_reply() -> ApiReply {
+pub(super) fn empty_reply() -> ApiReply {
     ApiReply {
         status: 200,
         headers: Vec::new(),
@@ -39,17 +35,17 @@ fn empty_reply() -> ApiReply {
     }
 }
 
-fn error(status: u16, error_type: &str, code: &str, message: &str) -> ApiReply {
+pub(super) fn error(status: u16, error_type: &str, code: &str, message: &str) -> ApiReply {
     xml_reply(status, status_xml(error_type, code, message))
 }
 
 // NOTE: the error codes of 400, 405, 408, 416 and of unknown logins, routes and files are the
 // sandbox's own. No capture shows what the service sent for them.
-fn bad_request(message: &str) -> ApiReply {
+pub(super) fn bad_request(message: &str) -> ApiReply {
     error(400, "APP_ERROR", "api.invalid.request", message)
 }
 
-fn institution_not_found() -> ApiReply {
+pub(super) fn institution_not_found() -> ApiReply {
     error(
         404,
         "APP_ERROR",
@@ -67,7 +63,7 @@ fn account_not_found() -> ApiReply {
     )
 }
 
-fn login_not_found() -> ApiReply {
+pub(super) fn login_not_found() -> ApiReply {
     error(
         404,
         "APP_ERROR",
@@ -76,7 +72,7 @@ fn login_not_found() -> ApiReply {
     )
 }
 
-fn session_expired() -> ApiReply {
+pub(super) fn session_expired() -> ApiReply {
     error(
         408,
         "APP_ERROR",
@@ -85,7 +81,7 @@ fn session_expired() -> ApiReply {
     )
 }
 
-fn bad_credentials(status: u16) -> ApiReply {
+pub(super) fn bad_credentials(status: u16) -> ApiReply {
     error(
         status,
         "USER_ERROR",
@@ -94,7 +90,7 @@ fn bad_credentials(status: u16) -> ApiReply {
     )
 }
 
-fn wrong_answer(status: u16) -> ApiReply {
+pub(super) fn wrong_answer(status: u16) -> ApiReply {
     error(
         status,
         "USER_ERROR",
@@ -103,7 +99,7 @@ fn wrong_answer(status: u16) -> ApiReply {
     )
 }
 
-fn request_error() -> ApiReply {
+pub(super) fn request_error() -> ApiReply {
     error(
         500,
         "SYSTEM_ERROR",
@@ -129,7 +125,7 @@ fn method_not_allowed(request: &ApiRequest<'_>, allowed: &str) -> ApiReply {
 }
 
 /// Parses a numeric id path segment; anything but 1 to 19 ASCII digits is a 400.
-fn parse_id(segment: &str, what: &str) -> Result<u64, ApiReply> {
+pub(super) fn parse_id(segment: &str, what: &str) -> Result<u64, ApiReply> {
     let valid = !segment.is_empty()
         && segment.len() <= 19
         && segment.bytes().all(|byte| byte.is_ascii_digit());
@@ -149,7 +145,7 @@ fn parse_date(value: &str, name: &str) -> Result<Date, ApiReply> {
 }
 
 /// Checks the `Content-Type` of a request that carries a body.
-fn require_xml_content_type(request: &ApiRequest<'_>) -> Result<(), ApiReply> {
+pub(super) fn require_xml_content_type(request: &ApiRequest<'_>) -> Result<(), ApiReply> {
     let content_type = request.header("content-type").unwrap_or("");
     let media_type = content_type.split(';').next().unwrap_or("").trim();
     if media_type.eq_ignore_ascii_case(XML) {
@@ -188,7 +184,7 @@ pub(super) fn handle(bank: &mut Bank, request: &ApiRequest<'_>) -> ApiReply {
             _ => Err(method_not_allowed(request, "GET")),
         },
         ["institutions", id, "logins"] => match method {
-            "POST" => discover(bank, request, id),
+            "POST" => logins::discover(bank, request, id),
             _ => Err(method_not_allowed(request, "POST")),
         },
         ["accounts"] => match method {
@@ -210,7 +206,7 @@ pub(super) fn handle(bank: &mut Bank, request: &ApiRequest<'_>) -> ApiReply {
             _ => Err(method_not_allowed(request, "GET")),
         },
         ["logins", id] => match method {
-            "PUT" => update_login(bank, request, id),
+            "PUT" => logins::update_login(bank, request, id),
             _ => Err(method_not_allowed(request, "PUT")),
         },
         ["logins", id, "accounts"] => match method {
@@ -257,14 +253,14 @@ pub(super) fn handle(bank: &mut Bank, request: &ApiRequest<'_>) -> ApiReply {
     reply
 }
 
-type Reply = Result<ApiReply, ApiReply>;
+pub(super) type Reply = Result<ApiReply, ApiReply>;
 
-fn customer<'a>(bank: &'a Bank, request: &ApiRequest<'_>) -> &'a Customer {
+pub(super) fn customer<'a>(bank: &'a Bank, request: &ApiRequest<'_>) -> &'a Customer {
     // `handle` creates the customer before dispatching.
     &bank.customers[request.customer_id]
 }
 
-fn customer_mut<'a>(bank: &'a mut Bank, request: &ApiRequest<'_>) -> &'a mut Customer {
+pub(super) fn customer_mut<'a>(bank: &'a mut Bank, request: &ApiRequest<'_>) -> &'a mut Customer {
     bank.customers
         .get_mut(request.customer_id)
         .expect("handle creates the customer before dispatching")
@@ -437,410 +433,4 @@ fn delete_file(bank: &mut Bank, name: &str) -> Reply {
         .ok_or_else(|| error(404, "APP_ERROR", "api.file.notfound", "no such file"))?;
     file.deleted = true;
     Ok(empty_reply())
-}
-
-/// Returns the challenge headers of a request, or `None` when it carries neither.
-fn challenge_headers<'a>(
-    request: &'a ApiRequest<'_>,
-) -> Result<Option<(&'a str, &'a str)>, ApiReply> {
-    match (
-        request.header("challengesessionid"),
-        request.header("challengenodeid"),
-    ) {
-        (None, None) => Ok(None),
-        (Some(session), Some(node)) => Ok(Some((session, node))),
-        _ => Err(bad_request(
-            "challengeSessionId and challengeNodeId must be sent together",
-        )),
-    }
-}
-
-/// Parses the `InstitutionLogin` body of a login request, checking its content type.
-fn login_body(bank: &Bank, request: &ApiRequest<'_>) -> Result<LoginBody, ApiReply> {
-    if !is_blank(request.body) {
-        require_xml_content_type(request)?;
-    }
-    parse_login(request.body, bank.settings.lenient_namespaces)
-        .map_err(|message| bad_request(&message))
-}
-
-/// Checks credentials against an institution's keys: every displayed key is required, and every
-/// name must be one of its keys.
-fn check_credentials(institution: &Institution, credentials: &Credentials) -> Result<(), ApiReply> {
-    for (name, _) in credentials {
-        if !institution.keys.iter().any(|key| &key.name == name) {
-            return Err(bad_request(&format!(
-                "institution {} has no login key named {name:?}",
-                institution.id
-            )));
-        }
-    }
-    for key in institution.keys.iter().filter(|key| key.display_flag) {
-        if !credentials.iter().any(|(name, _)| *name == key.name) {
-            return Err(bad_request(&format!(
-                "missing credential {:?} required by institution {}",
-                key.name, institution.id
-            )));
-        }
-    }
-    Ok(())
-}
-
-fn credential_value<'a>(credentials: &'a Credentials, name: Option<&str>) -> &'a str {
-    name.and_then(|name| credentials.iter().find(|(key, _)| key == name))
-        .map(|(_, value)| value.expose())
-        .unwrap_or("")
-}
-
-fn run_script(institution: &Institution, credentials: &Credentials) -> LoginOutcome {
-    let userid = credential_value(credentials, institution.userid_key());
-    let password = credential_value(credentials, institution.password_key());
-    ccbank::evaluate(userid, password)
-}
-
-/// Opens a challenge session and writes the 401 reply with its headers.
-fn challenge_reply(
-    bank: &mut Bank,
-    request: &ApiRequest<'_>,
-    challenge: ChallengeKind,
-    purpose: Purpose,
-) -> ApiReply {
-    let session_id = uuid_v4();
-    let node = node_id();
-    let session = Session {
-        node_id: node.clone(),
-        created: request.now,
-        challenge,
-        purpose,
-    };
-    customer_mut(bank, request)
-        .sessions
-        .insert(session_id.clone(), session);
-    let mut reply = xml_reply(401, ccbank::challenges_xml(challenge));
-    reply
-        .headers
-        .push(("challengeSessionId".to_string(), session_id));
-    reply.headers.push(("challengeNodeId".to_string(), node));
-    reply
-}
-
-/// Takes the session named by the challenge headers; unknown, mismatched or expired is a 408.
-fn take_session(
-    bank: &mut Bank,
-    request: &ApiRequest<'_>,
-    session_id: &str,
-    node: &str,
-) -> Result<Session, ApiReply> {
-    let lifetime =
-        Duration::try_from(bank.settings.challenge_session_lifetime).unwrap_or(Duration::MAX);
-    let customer = customer_mut(bank, request);
-    let session = customer
-        .sessions
-        .remove(session_id)
-        .ok_or_else(session_expired)?;
-    if session.node_id != node || request.now - session.created >= lifetime {
-        return Err(session_expired());
-    }
-    Ok(session)
-}
-
-/// Checks answers against a session's challenge; a wrong count puts the session back.
-fn judge_answers(
-    bank: &mut Bank,
-    request: &ApiRequest<'_>,
-    session_id: &str,
-    session: Session,
-    answers: &[Secret],
-) -> Result<AnswerOutcome, ApiReply> {
-    let expected = session.challenge.questions();
-    if answers.len() != expected {
-        customer_mut(bank, request)
-            .sessions
-            .insert(session_id.to_string(), session);
-        return Err(bad_request(&format!(
-            "expected {expected} challenge answers, got {}",
-            answers.len()
-        )));
-    }
-    let answers: Vec<&str> = answers.iter().map(Secret::expose).collect();
-    Ok(ccbank::check_answers(session.challenge, &answers))
-}
-
-/// Creates a login with the accounts of a set and returns the 201 `AccountList`.
-fn create_login(
-    bank: &mut Bank,
-    request: &ApiRequest<'_>,
-    institution_id: u64,
-    credentials: Credentials,
-    set: AccountSet,
-) -> Reply {
-    let login_id = bank.next_login_id;
-    // Accounts with padded ids count from 1 so that their ids really start with zeros.
-    let padded = set == AccountSet::LeadingZeros;
-    let mut next_account_id = if padded {
-        bank.next_padded_account_id
-    } else {
-        bank.next_account_id
-    };
-    let mut allocate = || {
-        let id = next_account_id;
-        next_account_id += 1;
-        id
-    };
-    let accounts = ccbank::accounts(set, institution_id, login_id, request.now, &mut allocate);
-    let limit = bank.settings.max_accounts_per_customer;
-    let customer = customer_mut(bank, request);
-    if customer.accounts.len() + accounts.len() > limit {
-        return Err(error(
-            403,
-            "APP_ERROR",
-            "api.max.accounts",
-            "The customer has reached the maximum number of accounts allowed.",
-        ));
-    }
-    customer.logins.push(Login {
-        id: login_id,
-        institution_id,
-        credentials,
-    });
-    customer.accounts.extend(accounts.iter().cloned());
-    bank.next_login_id += 1;
-    if padded {
-        bank.next_padded_account_id = next_account_id;
-    } else {
-        bank.next_account_id = next_account_id;
-    }
-    let layout = accounts
-        .first()
-        .map_or(Layout::Compact, |account| account.layout);
-    let listed: Vec<&Account> = accounts.iter().collect();
-    Ok(xml_reply(201, account_list_xml(&listed, layout)))
-}
-
-/// `POST /institutions/{id}/logins`: discovery with credentials, or challenge answers.
-fn discover(bank: &mut Bank, request: &ApiRequest<'_>, id: &str) -> Reply {
-    let institution_id = parse_id(id, "institution id")?;
-    let institution = bank
-        .directory
-        .get(institution_id)
-        .ok_or_else(institution_not_found)?
-        .clone();
-    if is_blank(request.body) {
-        return Err(bad_request(
-            "missing body: expected an InstitutionLogin with credentials",
-        ));
-    }
-    let body = login_body(bank, request)?;
-    let headers = challenge_headers(request)?;
-    match (body, headers) {
-        (LoginBody::Answers(answers), Some((session_id, node))) => {
-            customer_mut(bank, request).last_answers = Some(answers.clone());
-            let session = take_session(bank, request, session_id, node)?;
-            let Purpose::Discover {
-                institution_id: session_institution,
-                credentials,
-            } = session.purpose.clone()
-            else {
-                return Err(session_expired());
-            };
-            if session_institution != institution_id {
-                return Err(session_expired());
-            }
-            let challenge = session.challenge;
-            match judge_answers(bank, request, session_id, session, &answers)? {
-                AnswerOutcome::Accepted => create_login(
-                    bank,
-                    request,
-                    institution_id,
-                    credentials,
-                    AccountSet::Direct,
-                ),
-                AnswerOutcome::Wrong => Err(wrong_answer(bank.settings.login_error_status)),
-                AnswerOutcome::Again => Ok(challenge_reply(
-                    bank,
-                    request,
-                    challenge,
-                    Purpose::Discover {
-                        institution_id,
-                        credentials,
-                    },
-                )),
-            }
-        }
-        (LoginBody::Credentials(credentials), None) => {
-            customer_mut(bank, request).last_credentials = Some(credentials.clone());
-            check_credentials(&institution, &credentials)?;
-            match run_script(&institution, &credentials) {
-                LoginOutcome::Accounts(set) => {
-                    create_login(bank, request, institution_id, credentials, set)
-                }
-                LoginOutcome::Challenge(challenge) => Ok(challenge_reply(
-                    bank,
-                    request,
-                    challenge,
-                    Purpose::Discover {
-                        institution_id,
-                        credentials,
-                    },
-                )),
-                LoginOutcome::BadCredentials => {
-                    Err(bad_credentials(bank.settings.login_error_status))
-                }
-                LoginOutcome::RequestError => Err(request_error()),
-            }
-        }
-        (LoginBody::Answers(_), None) => Err(bad_request(
-            "challenge answers need the challengeSessionId and challengeNodeId headers",
-        )),
-        (_, Some(_)) => Err(bad_request(
-            "a request with challenge headers must carry challengeResponses",
-        )),
-        (LoginBody::Empty, None) => Err(bad_request(
-            "discovery needs an InstitutionLogin with credentials",
-        )),
-    }
-}
-
-/// Parses the `refresh` query parameter: `true` or `false` in any case; absent means `false`.
-fn parse_refresh(request: &ApiRequest<'_>) -> Result<bool, ApiReply> {
-    match request.query_param("refresh") {
-        None => Ok(false),
-        Some(value) if value.eq_ignore_ascii_case("true") => Ok(true),
-        Some(value) if value.eq_ignore_ascii_case("false") => Ok(false),
-        Some(value) => Err(bad_request(&format!(
-            "invalid refresh {value:?}: expected true or false"
-        ))),
-    }
-}
-
-/// Runs the script for an update; stores `new_credentials` when the login succeeds.
-fn refresh_login(
-    bank: &mut Bank,
-    request: &ApiRequest<'_>,
-    login_id: u64,
-    institution: &Institution,
-    new_credentials: Option<Credentials>,
-) -> Reply {
-    let credentials = match &new_credentials {
-        Some(credentials) => credentials.clone(),
-        None => customer(bank, request)
-            .login(login_id)
-            .map(|login| login.credentials.clone())
-            .unwrap_or_default(),
-    };
-    match run_script(institution, &credentials) {
-        LoginOutcome::Accounts(_) => {
-            store_credentials(bank, request, login_id, new_credentials);
-            Ok(empty_reply())
-        }
-        LoginOutcome::Challenge(challenge) => Ok(challenge_reply(
-            bank,
-            request,
-            challenge,
-            Purpose::Update {
-                login_id,
-                credentials: new_credentials,
-            },
-        )),
-        LoginOutcome::BadCredentials => Err(bad_credentials(bank.settings.login_error_status)),
-        LoginOutcome::RequestError => Err(request_error()),
-    }
-}
-
-fn store_credentials(
-    bank: &mut Bank,
-    request: &ApiRequest<'_>,
-    login_id: u64,
-    credentials: Option<Credentials>,
-) {
-    let Some(credentials) = credentials else {
-        return;
-    };
-    let customer = customer_mut(bank, request);
-    if let Some(login) = customer
-        .logins
-        .iter_mut()
-        .find(|login| login.id == login_id)
-    {
-        login.credentials = credentials;
-    }
-}
-
-/// `PUT /logins/{id}`: new credentials, an explicit refresh, or challenge answers.
-fn update_login(bank: &mut Bank, request: &ApiRequest<'_>, id: &str) -> Reply {
-    let login_id = parse_id(id, "login id")?;
-    let institution_id = customer(bank, request)
-        .login(login_id)
-        .ok_or_else(login_not_found)?
-        .institution_id;
-    let institution = bank
-        .directory
-        .get(institution_id)
-        .ok_or_else(institution_not_found)?
-        .clone();
-    let refresh = parse_refresh(request)?;
-    let body = login_body(bank, request)?;
-    let headers = challenge_headers(request)?;
-    match (body, headers) {
-        (LoginBody::Answers(answers), Some((session_id, node))) => {
-            customer_mut(bank, request).last_answers = Some(answers.clone());
-            let session = take_session(bank, request, session_id, node)?;
-            let Purpose::Update {
-                login_id: session_login,
-                credentials,
-            } = session.purpose.clone()
-            else {
-                return Err(session_expired());
-            };
-            if session_login != login_id {
-                return Err(session_expired());
-            }
-            let challenge = session.challenge;
-            match judge_answers(bank, request, session_id, session, &answers)? {
-                AnswerOutcome::Accepted => {
-                    store_credentials(bank, request, login_id, credentials);
-                    Ok(empty_reply())
-                }
-                AnswerOutcome::Wrong => Err(wrong_answer(bank.settings.login_error_status)),
-                AnswerOutcome::Again => Ok(challenge_reply(
-                    bank,
-                    request,
-                    challenge,
-                    Purpose::Update {
-                        login_id,
-                        credentials,
-                    },
-                )),
-            }
-        }
-        (LoginBody::Credentials(credentials), None) => {
-            customer_mut(bank, request).last_credentials = Some(credentials.clone());
-            if credentials
-                .iter()
-                .all(|(_, value)| value.expose().is_empty())
-            {
-                return Err(bad_request("every credential value is empty"));
-            }
-            check_credentials(&institution, &credentials)?;
-            if refresh {
-                refresh_login(bank, request, login_id, &institution, Some(credentials))
-            } else {
-                store_credentials(bank, request, login_id, Some(credentials));
-                Ok(empty_reply())
-            }
-        }
-        (LoginBody::Empty, None) => {
-            if refresh {
-                refresh_login(bank, request, login_id, &institution, None)
-            } else {
-                Ok(empty_reply())
-            }
-        }
-        (LoginBody::Answers(_), None) => Err(bad_request(
-            "challenge answers need the challengeSessionId and challengeNodeId headers",
-        )),
-        (_, Some(_)) => Err(bad_request(
-            "a request with challenge headers must carry challengeResponses",
-        )),
-    }
 }
