@@ -167,6 +167,7 @@ fn create_login(
         id
     };
     let accounts = ccbank::accounts(set, institution_id, login_id, request.now, &mut allocate);
+
     let limit = bank.settings.max_accounts_per_customer;
     let customer = customer_mut(bank, request);
     if customer.accounts.len() + accounts.len() > limit {
@@ -177,6 +178,7 @@ fn create_login(
             "The customer has reached the maximum number of accounts allowed.",
         ));
     }
+
     customer.logins.push(Login {
         id: login_id,
         institution_id,

@@ -125,7 +125,7 @@ fn method_not_allowed(request: &ApiRequest<'_>, allowed: &str) -> ApiReply {
 }
 
 /// Parses a numeric id path segment; anything but 1 to 19 ASCII digits is a 400.
-pub(super) fn parse_id(segment: &str, what: &str) -> Result<u64, ApiReply> {
+pub(super) fn parse_id(segment: &str, label: &str) -> Result<u64, ApiReply> {
     let valid = !segment.is_empty()
         && segment.len() <= 19
         && segment.bytes().all(|byte| byte.is_ascii_digit());
