@@ -132,7 +132,7 @@ pub(super) fn parse_id(segment: &str, label: &str) -> Result<u64, ApiReply> {
     match valid.then(|| segment.parse::<u64>()) {
         Some(Ok(id)) => Ok(id),
         _ => Err(bad_request(&format!(
-            "invalid {what} {segment:?}: expected a number"
+            "invalid {label} {segment:?}: expected a number"
         ))),
     }
 }
