@@ -116,7 +116,7 @@ impl InstitutionCache {
         Ok(institutions)
     }
 
-    /// Reads the file if it is fresh and holds an `Institutions` document.
+    /// Reads the file if it is fresh and contains an `Institutions` document.
     fn read_fresh(&self) -> Result<Option<XmlNode>> {
         let modified = match fs::metadata(&self.path).and_then(|meta| meta.modified()) {
             Ok(modified) => modified,

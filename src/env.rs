@@ -211,7 +211,10 @@ mod tests {
 
         let error = builder.build().unwrap_err();
 
-        assert!(matches!(error, Error::Io { .. } | Error::Key { .. }), "{error:?}");
+        assert!(
+            matches!(error, Error::Io { .. } | Error::Key { .. }),
+            "{error:?}"
+        );
     }
 
     #[test]

@@ -224,7 +224,10 @@ mod tests {
 
         assert_eq!(matches.len(), 1);
         assert_eq!(matches[0].institution_name, "Fox CHASE");
-        assert_eq!(matches[0].node.field("home_url"), Some("https://foxchase.example/"));
+        assert_eq!(
+            matches[0].node.field("home_url"),
+            Some("https://foxchase.example/")
+        );
     }
 
     #[test]

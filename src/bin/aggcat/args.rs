@@ -41,7 +41,7 @@ pub struct Globals {
     pub sandbox: bool,
 }
 
-/// What the program was asked to do.
+/// The action that the command line requests.
 #[derive(Debug)]
 pub enum Invocation {
     /// Print the general help, or one subcommand's help.
@@ -119,11 +119,7 @@ pub struct CommandSpec {
     pub needs_sandbox_login: bool,
 }
 
-const fn value_option(
-    long: &'static str,
-    value: &'static str,
-    help: &'static str,
-) -> OptionSpec {
+const fn value_option(long: &'static str, value: &'static str, help: &'static str) -> OptionSpec {
     OptionSpec {
         long,
         value: Some(value),
@@ -493,7 +489,10 @@ pub fn split_field(text: &str) -> Result<(&str, &str), UsageError> {
     match text.split_once('=') {
         Some((name, value)) if !name.is_empty() => Ok((name, value)),
         _ => Err(UsageError::new(
-            format!("invalid --field {:?}: expected NAME=VALUE", redact_field(text)),
+            format!(
+                "invalid --field {:?}: expected NAME=VALUE",
+                redact_field(text)
+            ),
             None,
         )),
     }
@@ -594,7 +593,10 @@ mod tests {
                 other => panic!("{words:?}: {other:?}"),
             }
         }
-        assert!(matches!(parse_words(&["--help"]), Ok(Invocation::Help(None))));
+        assert!(matches!(
+            parse_words(&["--help"]),
+            Ok(Invocation::Help(None))
+        ));
     }
 
     #[test]
@@ -613,7 +615,10 @@ mod tests {
     #[test]
     fn field_splits_at_first_equals() {
         assert_eq!(split_field("a=b=c").unwrap(), ("a", "b=c"));
-        assert_eq!(split_field("Banking Password=").unwrap(), ("Banking Password", ""));
+        assert_eq!(
+            split_field("Banking Password=").unwrap(),
+            ("Banking Password", "")
+        );
         assert!(split_field("=x").is_err());
         let error = split_field("hunter2").unwrap_err();
         assert!(!error.message.contains("hunter2"), "{}", error.message);

@@ -11,7 +11,7 @@ use crate::args::{self, Globals, Parsed, UsageError};
 use crate::output::{shell_quote, Format, Table};
 use crate::{prompt, views, Failure};
 
-/// What every subcommand needs.
+/// The client and settings that every subcommand uses.
 pub struct Context {
     pub client: AggcatClient,
     pub globals: Globals,
@@ -68,7 +68,13 @@ pub fn run(context: &Context, parsed: &Parsed, out: &mut dyn Write) -> Result<()
         }
         "delete-customer" => {
             let response = context.client.delete_customer()?;
-            print_response(context, &response, views::accounts, "deleted the customer", out)
+            print_response(
+                context,
+                &response,
+                views::accounts,
+                "deleted the customer",
+                out,
+            )
         }
         "files" => {
             let response = context.client.list_files()?;
@@ -111,7 +117,9 @@ fn institutions(
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
     if search.is_some_and(|text| text.trim().is_empty()) {
-        return Err(UsageError::new("--search needs a non-empty text", Some("institutions")).into());
+        return Err(
+            UsageError::new("--search needs a non-empty text", Some("institutions")).into(),
+        );
     }
 
     let progress = io::stderr().is_terminal();
@@ -136,7 +144,13 @@ fn institutions(
     }
 
     let Some(text) = search else {
-        return print_response(context, &response, views::institutions, "no institutions", out);
+        return print_response(
+            context,
+            &response,
+            views::institutions,
+            "no institutions",
+            out,
+        );
     };
     let Some(root) = root else {
         return Err(Failure::Message(
@@ -158,9 +172,16 @@ fn write_institutions_document<'a>(
     institutions: impl Iterator<Item = &'a XmlNode>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    write!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>")?;
+    write!(
+        out,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>"
+    )?;
     match root.namespace() {
-        Some(namespace) => write!(out, "<Institutions xmlns=\"{}\">", escape_attribute(namespace))?,
+        Some(namespace) => write!(
+            out,
+            "<Institutions xmlns=\"{}\">",
+            escape_attribute(namespace)
+        )?,
         None => write!(out, "<Institutions>")?,
     }
     for institution in institutions {
@@ -201,13 +222,14 @@ fn fields(context: &Context, id: &str, out: &mut dyn Write) -> Result<(), Failur
 fn discover(
     context: &Context,
     institution_id: &str,
-    given: &[&str],
+    field_options: &[&str],
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
     let fields = context.client.get_credential_fields(institution_id)?;
     let mut given_pairs = Vec::new();
-    for text in given {
-        let (name, value) = args::split_field(text).map_err(|error| with_command(error, "discover"))?;
+    for text in field_options {
+        let (name, value) =
+            args::split_field(text).map_err(|error| with_command(error, "discover"))?;
         if !fields.iter().any(|field| field.name == name) {
             let names: Vec<&str> = fields.iter().map(|field| field.name.as_str()).collect();
             return Err(UsageError::new(
@@ -275,7 +297,8 @@ fn update_login(context: &Context, parsed: &Parsed, out: &mut dyn Write) -> Resu
     let refresh = !parsed.flag("no-refresh");
     let mut credentials = Vec::new();
     for text in parsed.values("field") {
-        credentials.push(args::split_field(text).map_err(|error| with_command(error, "update-login"))?);
+        credentials
+            .push(args::split_field(text).map_err(|error| with_command(error, "update-login"))?);
     }
     let response =
         context
@@ -365,7 +388,9 @@ fn print_challenge(
     match context.format() {
         Format::Xml => {
             out.write_all(response.body())?;
-            eprintln!("aggcat: the institution asks a security question; answer with:\n  {command}");
+            eprintln!(
+                "aggcat: the institution asks a security question; answer with:\n  {command}"
+            );
         }
         Format::Tsv | Format::Csv => {
             let mut table = Table::new(&[
@@ -397,7 +422,9 @@ fn print_challenge(
                 }
             }
             table.write(context.format(), out)?;
-            eprintln!("aggcat: the institution asks a security question; answer with:\n  {command}");
+            eprintln!(
+                "aggcat: the institution asks a security question; answer with:\n  {command}"
+            );
         }
         Format::Table => {
             writeln!(
@@ -421,6 +448,13 @@ fn print_challenge(
                 }
             }
             writeln!(out, "\nAnswer with:\n  {command}")?;
+            if context.globals.sandbox {
+                writeln!(
+                    out,
+                    "(Under --sandbox this fails: each invocation starts a new sandbox, which \
+                     does not know this challenge.)"
+                )?;
+            }
         }
     }
     Ok(())
@@ -451,15 +485,35 @@ fn save_images(challenge: &Challenge) -> Result<Vec<Option<String>>, Failure> {
 }
 
 fn transactions(context: &Context, parsed: &Parsed, out: &mut dyn Write) -> Result<(), Failure> {
-    let from = parsed.required("from")?;
-    let to = match parsed.value("to") {
-        Some(text) => Some(text.into_date()?),
-        None => None,
-    };
+    let from = parse_date("from", parsed.required("from")?)?;
+    let to = parsed
+        .value("to")
+        .map(|text| parse_date("to", text))
+        .transpose()?;
     let response = context
         .client
         .get_account_transactions(&parsed.operands[0], from, to)?;
-    print_response(context, &response, views::transactions, "no transactions", out)
+    print_response(
+        context,
+        &response,
+        views::transactions,
+        "no transactions",
+        out,
+    )
+}
+
+/// Parses the value of `--{option}`, naming the option in the error.
+fn parse_date(option: &str, text: &str) -> Result<time::Date, UsageError> {
+    text.into_date().map_err(|error| {
+        let reason = match error {
+            aggcat::Error::InvalidInput { reason, .. } => reason,
+            other => other.to_string(),
+        };
+        UsageError::new(
+            format!("invalid --{option}: {reason}"),
+            Some("transactions"),
+        )
+    })
 }
 
 fn file(context: &Context, parsed: &Parsed, out: &mut dyn Write) -> Result<(), Failure> {

@@ -41,9 +41,9 @@ Sandbox:
   environment variable is needed and nothing persists between invocations. Before the
   account, login and delete commands it links the test bank CCBank (institution 100000)
   with its `direct` login, which adds ten accounts, so that those commands show data. The
-  customer is --customer, or `sandbox-customer`. Ids printed by one invocation are not
-  valid in the next unless the sandbox generates the same ones, and a challenge cannot be
-  answered by a later invocation.";
+  customer is --customer, or `sandbox-customer`. The sandbox generates the same account
+  and login ids each time, so ids printed by one invocation work in the next; a challenge
+  cannot be answered by a later invocation, because its session is gone.";
 
 const EXIT_STATUS: &str = "\
 Exit status:
@@ -124,7 +124,12 @@ pub fn overview() -> String {
 pub fn command(spec: &CommandSpec) -> String {
     let mut text = String::new();
     let usage = format!("aggcat [GLOBAL OPTIONS] {} {}", spec.name, spec.usage);
-    let _ = writeln!(text, "{}\n\nUsage: {}", capitalize(spec.summary), usage.trim_end());
+    let _ = writeln!(
+        text,
+        "{}\n\nUsage: {}",
+        capitalize(spec.summary),
+        usage.trim_end()
+    );
     if !spec.options.is_empty() {
         let _ = writeln!(text, "\nOptions:");
         for option in spec.options {

@@ -23,7 +23,7 @@ const CCBANK_ID: &str = "100000";
 /// The customer `--sandbox` acts for when `--customer` is not given.
 const SANDBOX_CUSTOMER: &str = "sandbox-customer";
 
-/// Why a run failed; each kind has its own exit status.
+/// A failed run. Each kind has its own exit status.
 #[derive(Debug)]
 pub enum Failure {
     Usage(UsageError),

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-/// How results are printed.
+/// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
     /// Aligned columns with an upper-case header.
@@ -57,8 +57,8 @@ impl Table {
         self.rows.push(row);
     }
 
-    /// Writes the table in `format`; [`Format::Xml`] is written as a table, because XML output
-    /// is the response body, which the caller prints instead.
+    /// Writes the table in `format`. [`Format::Xml`] writes an aligned table too, because XML
+    /// output is the response body, which the caller prints instead.
     pub fn write(&self, format: Format, out: &mut dyn Write) -> io::Result<()> {
         match format {
             Format::Table | Format::Xml => self.write_aligned(out),

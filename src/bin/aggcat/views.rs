@@ -162,9 +162,15 @@ pub fn positions(root: &XmlNode) -> Table {
         "currency",
     ]);
     for position in root.children_named("position") {
-        let security = ["other_info", "stock_info", "mf_info", "option_info", "debt_info"]
-            .iter()
-            .find_map(|field| position.child(field));
+        let security = [
+            "other_info",
+            "stock_info",
+            "mf_info",
+            "option_info",
+            "debt_info",
+        ]
+        .iter()
+        .find_map(|field| position.child(field));
         let ticker = security
             .map(|security| first_text(&security, &["ticker", "name"]))
             .unwrap_or_default();
@@ -216,7 +222,17 @@ mod tests {
 
         assert_eq!(
             table.rows[0],
-            ["7", "credit", "My Visa", "4100007777", "CREDITCARD", "-811.52", "USD", "", "82"]
+            [
+                "7",
+                "credit",
+                "My Visa",
+                "4100007777",
+                "CREDITCARD",
+                "-811.52",
+                "USD",
+                "",
+                "82"
+            ]
         );
         assert_eq!(table.rows[1][1], "banking");
         assert_eq!(table.rows[1][5], "811.520");
@@ -234,7 +250,10 @@ mod tests {
 
         let table = institution_detail(&root);
 
-        assert_eq!(table.rows, [["institution_id", "100000"], ["address.country", "USA"]]);
+        assert_eq!(
+            table.rows,
+            [["institution_id", "100000"], ["address.country", "USA"]]
+        );
     }
 
     #[test]
