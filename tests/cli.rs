@@ -73,9 +73,17 @@ impl Run {
 /// Returns the binary with the sandbox's application in the `AGGCAT_*` variables, acting
 /// for `customer`, with stdin closed (not a terminal).
 fn aggcat(customer: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_aggcat"));
+    set_sandbox_environment(&mut command, customer);
+    command.stdin(Stdio::null());
+    command
+}
+
+/// Replaces the environment of `command` with `PATH` and the `AGGCAT_*` variables of the
+/// sandbox's application, acting for `customer`.
+fn set_sandbox_environment(command: &mut Command, customer: &str) {
     let fixture = fixture();
     let application = fixture.sandbox.application();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_aggcat"));
     command
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -88,9 +96,7 @@ fn aggcat(customer: &str) -> Command {
         .env("AGGCAT_CUSTOMER_ID", customer)
         .env("AGGCAT_PRIVATE_KEY", &fixture.key_path)
         .env("AGGCAT_BASE_URL", fixture.sandbox.base_url())
-        .env("AGGCAT_SAML_URL", fixture.sandbox.saml_url())
-        .stdin(Stdio::null());
-    command
+        .env("AGGCAT_SAML_URL", fixture.sandbox.saml_url());
 }
 
 fn run(command: &mut Command, args: &[&str]) -> Run {
@@ -514,6 +520,97 @@ fn challenge_tsv_carries_session_and_node() {
     assert_eq!(rows.len(), 5, "one row per choice");
     assert!(rows.iter().any(|row| row[4] == "Fail" && row[5] == "fail"));
     assert!(result.stderr.contains("--session "), "{}", result.stderr);
+}
+
+/// Runs the binary under `script` (util-linux), which gives it a pseudo-terminal as stdin,
+/// stdout and stderr, and types each reply once its prompt appears. Returns the terminal
+/// output, or `None` when `script` is missing and `AGGCAT_REQUIRE_TOOLS` is not `1`.
+fn run_on_terminal(customer: &str, args: &[&str], replies: &[(&str, &str)]) -> Option<String> {
+    let mut line = env!("CARGO_BIN_EXE_aggcat").to_owned();
+    for arg in args {
+        line.push_str(&format!(" '{}'", arg.replace('\'', "'\\''")));
+    }
+    let mut command = Command::new("script");
+    set_sandbox_environment(&mut command, customer);
+    command
+        .args(["-qec", &line, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    let mut child = match command.spawn() {
+        Ok(child) => child,
+        Err(error) if std::env::var("AGGCAT_REQUIRE_TOOLS").as_deref() != Ok("1") => {
+            eprintln!("skipping: `script` (util-linux) is not available: {error}");
+            return None;
+        }
+        Err(error) => panic!("`script` is required: {error}"),
+    };
+
+    let mut stdout = child.stdout.take().unwrap();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 4096];
+        while let Ok(count) = std::io::Read::read(&mut stdout, &mut buffer) {
+            if count == 0 || sender.send(buffer[..count].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+
+    let limit = std::time::Duration::from_secs(30);
+    let mut output = Vec::new();
+    let mut stdin = child.stdin.take().unwrap();
+    for (prompt, reply) in replies {
+        while !String::from_utf8_lossy(&output).contains(prompt) {
+            let chunk = receiver
+                .recv_timeout(limit)
+                .unwrap_or_else(|_| panic!("no prompt {prompt:?} within 30 s: {output:?}"));
+            output.extend(chunk);
+        }
+        // The prompt is printed just before echo goes off, so wait for `stty -echo` to run.
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        std::io::Write::write_all(&mut stdin, format!("{reply}\n").as_bytes()).unwrap();
+    }
+    while let Ok(chunk) = receiver.recv_timeout(limit) {
+        output.extend(chunk);
+    }
+    drop(stdin);
+    let status = child.wait().unwrap();
+    let output = String::from_utf8_lossy(&output).into_owned();
+    assert!(status.success(), "{status}: {output}");
+    Some(output)
+}
+
+#[test]
+fn discover_prompts_on_terminal_without_echo() {
+    let replies = [
+        ("Banking Userid", "direct"),
+        ("Banking Password", "hunter2-SECRET"),
+    ];
+    let args = ["--format", "tsv", "discover", CCBANK];
+    let Some(output) = run_on_terminal("cli-prompt", &args, &replies) else {
+        return;
+    };
+
+    assert!(
+        output.contains("Banking Userid - Enter banking userid (demo): direct"),
+        "{output}"
+    );
+    assert!(output.contains("Banking Password - Enter banking password (go): "));
+    assert!(!output.contains("hunter2-SECRET"), "echoed: {output}");
+    assert!(output.contains("id\tkind\tnickname"), "{output}");
+}
+
+#[test]
+fn institutions_progress_on_terminal() {
+    let args = ["--format", "tsv", "institutions"];
+    let Some(output) = run_on_terminal("cli-progress", &args, &[]) else {
+        return;
+    };
+
+    assert!(
+        output.contains("downloading the institution list... 300 institutions"),
+        "{output}"
+    );
 }
 
 // Accounts.

@@ -11,18 +11,15 @@ use aggcat::CredentialField;
 /// Echo is turned off with `stty -echo` on the terminal that stdin is, and turned back on when
 /// the line is read or reading fails.
 pub fn ask(field: &CredentialField) -> io::Result<String> {
-    let mut label = field
-        .description
-        .clone()
-        .unwrap_or_else(|| field.name.clone());
-    if let Some(instructions) = field
+    let name = field.description.as_deref().unwrap_or(&field.name);
+    match field
         .instructions
         .as_deref()
         .filter(|text| !text.is_empty())
     {
-        label = format!("{label} ({instructions})");
+        Some(instructions) => eprint!("{name} - {instructions}: "),
+        None => eprint!("{name}: "),
     }
-    eprint!("{label}: ");
     io::stderr().flush()?;
 
     let _echo_off = if field.mask {
