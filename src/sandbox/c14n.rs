@@ -220,7 +220,8 @@ mod tests {
 
     #[test]
     fn escapes_text_and_attributes() {
-        let xml = "<a t=\"&lt;&amp;&quot;&#9;&#10;&#13;>\">x &amp; &lt; &gt; &#13; <![CDATA[<y>]]></a>";
+        let xml =
+            "<a t=\"&lt;&amp;&quot;&#9;&#10;&#13;>\">x &amp; &lt; &gt; &#13; <![CDATA[<y>]]></a>";
 
         assert_eq!(
             canonical(xml),

@@ -1,11 +1,12 @@
 //! A loopback imitation of the service and its test bank.
 //!
 //! The sandbox verifies requests with its own code and never calls the client's signing or
-//! assertion code, so that a mistake shared by both sides cannot pass the tests. It checks what
-//! the real service checked: the XML-DSig signature of the SAML assertion (exclusive c14n,
-//! SHA-1 digest, RSA-SHA1 against the registered certificate), issuer, audience and validity
-//! window at the token endpoint, and the OAuth 1.0a HMAC-SHA1 signature, timestamp and nonce of
-//! every data call, rebuilt from the raw request it received.
+//! assertion code, so that a mistake shared by both sides cannot pass the tests.
+//!
+//! The token endpoint checks the XML-DSig signature of the SAML assertion (exclusive c14n,
+//! SHA-1 digest, RSA-SHA1 against the registered certificate), its issuer, audience and
+//! validity window. Every data call gets its OAuth 1.0a HMAC-SHA1 signature, timestamp and
+//! nonce checked, with the base string rebuilt from the raw request as received.
 //!
 //! Each request is logged through the `log` crate at `info` as one line with the method, the
 //! path without its query, the status and the elapsed milliseconds.
@@ -42,7 +43,7 @@ mod tokens;
 use bank::Bank;
 use server::{lock, CannedReply, Shared, State};
 
-/// Number of threads answering requests.
+/// Number of threads handling requests.
 const WORKER_THREADS: usize = 6;
 
 /// Entry point: `Sandbox::builder().start()`.
@@ -96,7 +97,7 @@ pub(crate) struct Settings {
     pub check_nonce: bool,
     /// Accept wrapped, URL-safe or unpadded base64 for `saml_assertion`.
     pub lenient_base64: bool,
-    /// Answer 400 for assertion instants that are not UTC with three fraction digits.
+    /// Reject (400) assertion instants that are not UTC with three fraction digits.
     pub strict_instants: bool,
 }
 
@@ -224,7 +225,7 @@ impl SandboxBuilder {
     ///
     /// The default is strict (one line of standard base64 with canonical padding, else 400)
     /// because that is the form every client should send, and strictness catches a client
-    /// that wraps lines or forgets to percent-encode `+`.
+    /// that wraps lines or does not percent-encode `+`.
     pub fn lenient_base64(mut self, on: bool) -> Self {
         self.settings.lenient_base64 = on;
         self
@@ -254,12 +255,15 @@ impl SandboxBuilder {
     /// setting `tls` when the TLS server cannot be set up.
     pub fn start(self) -> Result<SandboxHandle> {
         let application = generate_application(self.consumer_secret)?;
-        let public_key = application.key.certificate.public_key().map_err(|source| {
-            Error::Crypto {
-                operation: "read the application's public key",
-                source,
-            }
-        })?;
+        let public_key =
+            application
+                .key
+                .certificate
+                .public_key()
+                .map_err(|source| Error::Crypto {
+                    operation: "read the application's public key",
+                    source,
+                })?;
 
         let mut ca_certificate_pem = None;
         let ssl = if self.settings.tls {
@@ -275,12 +279,15 @@ impl SandboxBuilder {
         };
         let address = ("127.0.0.1", self.settings.port);
         let server = match ssl {
-            Some(ssl) => tiny_http::Server::https(address, ssl).map_err(|error| {
-                Error::InvalidConfig {
+            Some(ssl) => {
+                tiny_http::Server::https(address, ssl).map_err(|error| Error::InvalidConfig {
                     setting: "tls",
-                    reason: format!("failed to start the HTTPS server on port {}: {error}", address.1),
-                }
-            })?,
+                    reason: format!(
+                        "failed to start the HTTPS server on port {}: {error}",
+                        address.1
+                    ),
+                })?
+            }
             None => tiny_http::Server::http(address).map_err(|error| Error::InvalidConfig {
                 setting: "port",
                 reason: format!("failed to bind 127.0.0.1:{}: {error}", address.1),
@@ -547,7 +554,7 @@ impl SandboxHandle {
 
     /// Queues a canned reply for the next token exchange.
     ///
-    /// The assertion is still verified. When the canned status is 200 and its form body holds
+    /// The assertion is still verified. When the canned status is 200 and its form body contains
     /// `oauth_token` and `oauth_token_secret`, that token becomes valid for the assertion's
     /// customer.
     pub fn push_token_reply(&self, status: u16, content_type: &str, body: &str) {
@@ -595,7 +602,9 @@ mod tests {
         for special in ['+', '/', '=', '&', '%'] {
             assert!(application.consumer_secret().contains(special));
         }
-        assert!(application.saml_identity_provider_id.starts_with("sandbox."));
+        assert!(application
+            .saml_identity_provider_id
+            .starts_with("sandbox."));
         assert!(application
             .saml_identity_provider_id
             .ends_with(".intuit.ipp.prod"));
@@ -637,7 +646,10 @@ mod tests {
         // the drop returns.
         let deadline = std::time::Instant::now() + Duration::from_secs(5);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            assert!(std::time::Instant::now() < deadline, "port {port} still accepts");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "port {port} still accepts"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }

@@ -227,8 +227,7 @@ mod tests {
             ("a3", "2 q"),
         ]);
 
-        let base_string =
-            signature_base_string("POST", "http://example.com/request", &parameters);
+        let base_string = signature_base_string("POST", "http://example.com/request", &parameters);
 
         assert_eq!(
             base_string,

@@ -17,7 +17,7 @@ const RSA_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#rsa-sha1";
 const ENVELOPED_SIGNATURE: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 const SHA1: &str = "http://www.w3.org/2000/09/xmldsig#sha1";
 
-/// Why an assertion was rejected.
+/// Reason an assertion was rejected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Rejection {
     /// Malformed input: HTTP 400 with this plain-text reason.
@@ -26,7 +26,7 @@ pub(crate) enum Rejection {
     Problem(&'static str),
 }
 
-/// What the assertion is checked against.
+/// Expected values and clock the assertion is checked against.
 pub(crate) struct AssertionPolicy<'a> {
     pub identity_provider_id: &'a str,
     pub public_key: &'a PKey<Public>,
@@ -58,7 +58,7 @@ pub(crate) fn decode_base64(text: &str, lenient: bool) -> Result<Vec<u8>, Reject
             other => other,
         })
         .collect();
-    while normalized.len() % 4 != 0 {
+    while !normalized.len().is_multiple_of(4) {
         normalized.push(b'=');
     }
     decode_strict(&normalized)
@@ -79,7 +79,7 @@ fn base64_value(byte: u8) -> Option<u32> {
 
 /// Decodes standard base64, rejecting whitespace, misplaced padding and non-zero unused bits.
 fn decode_strict(input: &[u8]) -> Option<Vec<u8>> {
-    if input.is_empty() || input.len() % 4 != 0 {
+    if input.is_empty() || !input.len().is_multiple_of(4) {
         return None;
     }
     let mut output = Vec::with_capacity(input.len() / 4 * 3);
@@ -139,8 +139,11 @@ pub(crate) fn verify_assertion(
 ) -> Result<String, Rejection> {
     let xml = std::str::from_utf8(decoded)
         .map_err(|_| malformed("the decoded assertion is not UTF-8"))?;
-    let document = Document::parse(xml)
-        .map_err(|error| malformed(format!("the decoded assertion is not well-formed XML: {error}")))?;
+    let document = Document::parse(xml).map_err(|error| {
+        malformed(format!(
+            "the decoded assertion is not well-formed XML: {error}"
+        ))
+    })?;
     let assertion = document.root_element();
     if !assertion.has_tag_name((SAML_NAMESPACE, "Assertion")) {
         return Err(malformed(format!(
@@ -212,7 +215,8 @@ fn verify_signature(
         })
         .unwrap_or_default();
     let digest_method = algorithm(child(reference, DSIG_NAMESPACE, "DigestMethod"));
-    if transforms != [Some(ENVELOPED_SIGNATURE), Some(EXCLUSIVE_C14N)] || digest_method != Some(SHA1)
+    if transforms != [Some(ENVELOPED_SIGNATURE), Some(EXCLUSIVE_C14N)]
+        || digest_method != Some(SHA1)
     {
         return Err(Rejection::Problem("signature_method_rejected"));
     }
@@ -265,7 +269,10 @@ fn check_issuer_and_audience(assertion: Node<'_, '_>, provider_id: &str) -> Resu
     Ok(())
 }
 
-fn check_conditions(assertion: Node<'_, '_>, policy: &AssertionPolicy<'_>) -> Result<(), Rejection> {
+fn check_conditions(
+    assertion: Node<'_, '_>,
+    policy: &AssertionPolicy<'_>,
+) -> Result<(), Rejection> {
     let conditions = child(assertion, SAML_NAMESPACE, "Conditions")
         .ok_or_else(|| malformed("the Assertion has no Conditions element"))?;
     let not_before = conditions
@@ -274,8 +281,8 @@ fn check_conditions(assertion: Node<'_, '_>, policy: &AssertionPolicy<'_>) -> Re
     let not_on_or_after = conditions
         .attribute("NotOnOrAfter")
         .ok_or_else(|| malformed("Conditions has no NotOnOrAfter attribute"))?;
-    let not_before = parse_date_time(not_before)
-        .ok_or_else(|| malformed("NotBefore is not an xs:dateTime"))?;
+    let not_before =
+        parse_date_time(not_before).ok_or_else(|| malformed("NotBefore is not an xs:dateTime"))?;
     let not_on_or_after = parse_date_time(not_on_or_after)
         .ok_or_else(|| malformed("NotOnOrAfter is not an xs:dateTime"))?;
 
@@ -302,7 +309,9 @@ fn check_instant_shapes(assertion: Node<'_, '_>, strict: bool) -> Result<(), Rej
         };
         let parsed = parse_date_time(value);
         if parsed.is_none() {
-            return Err(malformed(format!("{attribute} {value:?} is not an xs:dateTime")));
+            return Err(malformed(format!(
+                "{attribute} {value:?} is not an xs:dateTime"
+            )));
         }
         if strict && !is_utc_milliseconds(value) {
             return Err(malformed(format!(
@@ -317,10 +326,13 @@ fn check_instant_shapes(assertion: Node<'_, '_>, strict: bool) -> Result<(), Rej
 fn is_utc_milliseconds(value: &str) -> bool {
     let pattern = b"dddd-dd-ddTdd:dd:dd.dddZ";
     value.len() == pattern.len()
-        && value.bytes().zip(pattern).all(|(byte, expected)| match expected {
-            b'd' => byte.is_ascii_digit(),
-            other => byte == *other,
-        })
+        && value
+            .bytes()
+            .zip(pattern)
+            .all(|(byte, expected)| match expected {
+                b'd' => byte.is_ascii_digit(),
+                other => byte == *other,
+            })
 }
 
 /// Parses an `xs:dateTime`; a value without a time zone is taken as UTC.
@@ -342,8 +354,9 @@ mod tests {
 
     const FIXTURE: &str =
         include_str!("../../tests/fixtures/cheqbook-intuit_ids_aggcat/saml_assertion_expected.xml");
-    const SIGNED_INFO_FIXTURE: &str =
-        include_str!("../../tests/fixtures/cheqbook-intuit_ids_aggcat/saml_signed_info_expected.xml");
+    const SIGNED_INFO_FIXTURE: &str = include_str!(
+        "../../tests/fixtures/cheqbook-intuit_ids_aggcat/saml_signed_info_expected.xml"
+    );
 
     #[test]
     fn fixture_digest_matches_known_value() {
@@ -354,7 +367,10 @@ mod tests {
         let canonical = canonicalize(assertion, Some(signature.id()));
         let digest = hash(MessageDigest::sha1(), canonical.as_bytes()).unwrap();
 
-        assert_eq!(openssl::base64::encode_block(&digest), "nzk4auzjFeqgAeWIKFAvtjxHKqc=");
+        assert_eq!(
+            openssl::base64::encode_block(&digest),
+            "nzk4auzjFeqgAeWIKFAvtjxHKqc="
+        );
         assert!(canonical.starts_with("<saml2:Assertion xmlns:saml2="));
         assert!(canonical.contains("<saml2:SubjectConfirmation Method=\"urn:oasis:names:tc:SAML:2.0:cm:bearer\"></saml2:SubjectConfirmation>"));
     }
@@ -373,7 +389,9 @@ mod tests {
 
         assert_eq!(canonical, expected);
         assert!(expected.contains("<ds:CanonicalizationMethod Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"></ds:CanonicalizationMethod>"));
-        assert!(expected.starts_with("<ds:SignedInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">"));
+        assert!(
+            expected.starts_with("<ds:SignedInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">")
+        );
     }
 
     #[test]

@@ -28,7 +28,7 @@ pub(crate) const TOKEN_PATH: &str = "/oauth/v1/get_access_token_by_saml";
 /// Data base paths; both served the same routes on the real service.
 const BASE_PATHS: [&str; 2] = ["/rest-war/v1", "/v1"];
 
-/// Largest request body read; a larger one is answered 413 without reading the rest.
+/// Maximum request body size in bytes; a larger body gets a 413 reply and is not read further.
 const MAX_BODY_BYTES: u64 = 16 * 1024 * 1024;
 
 const COMMON_NAMESPACE: &str = "http://schema.intuit.com/platform/fdatafeed/common/v1";
@@ -50,7 +50,7 @@ impl Reply {
         }
     }
 
-    /// A 401 carrying `oauth_problem` in `WWW-Authenticate` and in the body.
+    /// Builds a 401 carrying `oauth_problem` in `WWW-Authenticate` and in the body.
     fn oauth_problem(problem: &str, www_authenticate: Option<String>) -> Reply {
         let header =
             www_authenticate.unwrap_or_else(|| format!("OAuth oauth_problem=\"{problem}\""));
@@ -59,7 +59,7 @@ impl Reply {
         reply
     }
 
-    /// An error as a `Status` document in the common namespace.
+    /// Builds an error reply with a `Status` document in the common namespace.
     fn status_document(status: u16, error_code: &str, message: &str) -> Reply {
         let body = format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\
@@ -104,7 +104,7 @@ pub(crate) struct State {
     pub canned_token_replies: VecDeque<CannedReply>,
 }
 
-/// Everything a worker needs to answer a request.
+/// Everything a worker needs to handle a request.
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub settings: Settings,
@@ -120,10 +120,12 @@ pub(crate) struct Shared {
 /// Locks a mutex, carrying on after a panic in another worker: each request replaces the state
 /// it touches, so a half-finished request cannot leave it inconsistent for the next one.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Starts `count` worker threads that answer requests until `Shared::stopping` is set and the
+/// Starts `count` worker threads that handle requests until `Shared::stopping` is set and the
 /// server is unblocked once per worker.
 pub(crate) fn spawn_workers(
     server: &Arc<tiny_http::Server>,
@@ -164,9 +166,10 @@ fn serve(shared: &Shared, mut request: tiny_http::Request) {
         .read_to_end(&mut body);
     let reply = match read {
         Err(_) => Reply::text(400, "the request body could not be read"),
-        Ok(_) if body.len() as u64 > MAX_BODY_BYTES => {
-            Reply::text(413, format!("the request body exceeds {MAX_BODY_BYTES} bytes"))
-        }
+        Ok(_) if body.len() as u64 > MAX_BODY_BYTES => Reply::text(
+            413,
+            format!("the request body exceeds {MAX_BODY_BYTES} bytes"),
+        ),
         Ok(_) => {
             let answer = catch_unwind(AssertUnwindSafe(|| {
                 shared.dispatch(&method, &target, &headers, &body)
@@ -188,7 +191,10 @@ fn serve(shared: &Shared, mut request: tiny_http::Request) {
         status,
     });
     if let Err(error) = request.respond(response) {
-        log::warn!("sandbox failed to send the reply to {method} {}: {error}", path_of(&target));
+        log::warn!(
+            "sandbox failed to send the reply to {method} {}: {error}",
+            path_of(&target)
+        );
     }
     log::info!(
         "{method} {} {status} {}ms",
@@ -232,8 +238,7 @@ fn finish_reply(
     let mut body = reply.body;
     headers.push(("intuit_tid".into(), random_uuid()));
     if !body.is_empty() && accepts_gzip(request_headers) {
-        let mut encoder =
-            flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         let compressed = encoder.write_all(&body).and_then(|()| encoder.finish());
         if let Ok(compressed) = compressed {
             body = compressed;
@@ -367,7 +372,9 @@ impl Shared {
     ) -> Result<String, AuthFailure> {
         let header_parameters = match header(headers, "Authorization") {
             Some(value) => parse_authorization(value).ok_or_else(|| {
-                AuthFailure::Malformed("the Authorization header is not a valid OAuth header".into())
+                AuthFailure::Malformed(
+                    "the Authorization header is not a valid OAuth header".into(),
+                )
             })?,
             None => Vec::new(),
         };
@@ -437,15 +444,18 @@ impl Shared {
         let mut parameters: Vec<(String, String)> = query.to_vec();
         parameters.extend(header_parameters.iter().cloned());
         let is_form = header(headers, "Content-Type").is_some_and(|value| {
-            value
-                .split(';')
-                .next()
-                .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+            value.split(';').next().is_some_and(|mime| {
+                mime.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            })
         });
         if is_form {
-            let form = std::str::from_utf8(body).ok().and_then(parse_form).ok_or_else(|| {
-                AuthFailure::Malformed("the form body is not valid form encoding".into())
-            })?;
+            let form = std::str::from_utf8(body)
+                .ok()
+                .and_then(parse_form)
+                .ok_or_else(|| {
+                    AuthFailure::Malformed("the form body is not valid form encoding".into())
+                })?;
             parameters.extend(form);
         }
         parameters.retain(|(name, _)| name != "oauth_signature");
@@ -520,7 +530,8 @@ impl Shared {
                         .find(|(field, _)| field == name)
                         .map(|(_, value)| value.clone())
                 };
-                if let (Some(token), Some(secret)) = (find("oauth_token"), find("oauth_token_secret"))
+                if let (Some(token), Some(secret)) =
+                    (find("oauth_token"), find("oauth_token_secret"))
                 {
                     let expires_at = self.token_expiry();
                     let mut state = lock(&self.state);
@@ -558,8 +569,8 @@ impl Shared {
     }
 
     fn token_expiry(&self) -> OffsetDateTime {
-        let lifetime = time::Duration::try_from(self.settings.token_lifetime)
-            .unwrap_or(time::Duration::MAX);
+        let lifetime =
+            time::Duration::try_from(self.settings.token_lifetime).unwrap_or(time::Duration::MAX);
         let now = self.now();
         now.checked_add(lifetime)
             .unwrap_or(now + time::Duration::days(36_500))
@@ -585,7 +596,9 @@ impl Shared {
         let header_key = match header(headers, "Authorization") {
             Some(value) => parse_authorization(value)
                 .ok_or_else(|| {
-                    Rejection::Malformed("the Authorization header is not a valid OAuth header".into())
+                    Rejection::Malformed(
+                        "the Authorization header is not a valid OAuth header".into(),
+                    )
                 })?
                 .into_iter()
                 .find(|(name, _)| name == "oauth_consumer_key")
@@ -599,7 +612,8 @@ impl Shared {
             return Err(Rejection::Problem("consumer_key_unknown"));
         }
 
-        let assertion = form_value("saml_assertion").ok_or(Rejection::Problem("parameter_absent"))?;
+        let assertion =
+            form_value("saml_assertion").ok_or(Rejection::Problem("parameter_absent"))?;
         let decoded = decode_base64(&assertion, self.settings.lenient_base64)?;
         let policy = AssertionPolicy {
             identity_provider_id: &self.application.saml_identity_provider_id,
@@ -664,7 +678,10 @@ mod tests {
     #[test]
     fn gzip_acceptance_reads_qvalues() {
         assert!(accepts_gzip(&headers(&[("Accept-Encoding", "gzip")])));
-        assert!(accepts_gzip(&headers(&[("accept-encoding", "deflate, GZIP;q=0.5")])));
+        assert!(accepts_gzip(&headers(&[(
+            "accept-encoding",
+            "deflate, GZIP;q=0.5"
+        )])));
         assert!(!accepts_gzip(&headers(&[("Accept-Encoding", "gzip;q=0")])));
         assert!(!accepts_gzip(&headers(&[("Accept-Encoding", "identity")])));
         assert!(!accepts_gzip(&[]));
@@ -677,7 +694,10 @@ mod tests {
             route_methods("/accounts/000000000001"),
             Some(&["GET", "PUT", "DELETE"][..])
         );
-        assert_eq!(route_methods("/export/files/a.gz"), Some(&["GET", "DELETE"][..]));
+        assert_eq!(
+            route_methods("/export/files/a.gz"),
+            Some(&["GET", "DELETE"][..])
+        );
         assert_eq!(route_methods("/logins//accounts"), None);
         assert_eq!(route_methods("/unknown"), None);
         assert_eq!(route_methods(""), None);

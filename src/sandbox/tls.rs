@@ -25,12 +25,18 @@ pub(crate) struct KeyAndCertificate {
 
 impl KeyAndCertificate {
     pub(crate) fn private_key_pem(&self) -> Result<String, Error> {
-        let pem = self.key.private_key_to_pem_pkcs8().map_err(crypto("encode a key"))?;
+        let pem = self
+            .key
+            .private_key_to_pem_pkcs8()
+            .map_err(crypto("encode a key"))?;
         Ok(String::from_utf8_lossy(&pem).into_owned())
     }
 
     pub(crate) fn certificate_pem(&self) -> Result<String, Error> {
-        let pem = self.certificate.to_pem().map_err(crypto("encode a certificate"))?;
+        let pem = self
+            .certificate
+            .to_pem()
+            .map_err(crypto("encode a certificate"))?;
         Ok(String::from_utf8_lossy(&pem).into_owned())
     }
 }
@@ -62,7 +68,8 @@ fn new_builder(subject: &X509Name, key: &PKey<Private>) -> Result<X509Builder, E
     builder.set_subject_name(subject)?;
     builder.set_pubkey(key)?;
     // Valid from a day ago, so that a clock offset or skew does not make it "not yet valid".
-    let not_before = Asn1Time::from_unix(time::OffsetDateTime::now_utc().unix_timestamp() - 86_400)?;
+    let not_before =
+        Asn1Time::from_unix(time::OffsetDateTime::now_utc().unix_timestamp() - 86_400)?;
     builder.set_not_before(&not_before)?;
     let not_after = Asn1Time::days_from_now(30)?;
     builder.set_not_after(&not_after)?;
@@ -97,7 +104,13 @@ pub(crate) fn certificate_authority() -> Result<KeyAndCertificate, Error> {
         let mut builder = new_builder(&subject, &key)?;
         builder.set_issuer_name(&subject)?;
         builder.append_extension(BasicConstraints::new().critical().ca().build()?)?;
-        builder.append_extension(KeyUsage::new().critical().key_cert_sign().crl_sign().build()?)?;
+        builder.append_extension(
+            KeyUsage::new()
+                .critical()
+                .key_cert_sign()
+                .crl_sign()
+                .build()?,
+        )?;
         let key_id = SubjectKeyIdentifier::new().build(&builder.x509v3_context(None, None))?;
         builder.append_extension(key_id)?;
         builder.sign(&key, MessageDigest::sha256())?;
@@ -186,6 +199,9 @@ mod tests {
             alternative_names.get(0).unwrap().ipaddress(),
             Some(&[127, 0, 0, 1][..])
         );
-        assert_eq!(alternative_names.get(1).unwrap().dnsname(), Some("localhost"));
+        assert_eq!(
+            alternative_names.get(1).unwrap().dnsname(),
+            Some("localhost")
+        );
     }
 }

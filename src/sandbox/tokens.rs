@@ -193,7 +193,9 @@ mod tests {
 
         assert!(store.find(&token, "qyprdkey", now).is_some());
         assert!(store.find(&token, "qyprdother", now).is_none());
-        assert!(store.find(&token, "qyprdkey", now + Duration::hours(2)).is_none());
+        assert!(store
+            .find(&token, "qyprdkey", now + Duration::hours(2))
+            .is_none());
 
         store.revoke_all();
         assert!(store.find(&token, "qyprdkey", now).is_none());
