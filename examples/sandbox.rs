@@ -101,7 +101,7 @@ fn run(options: Options) -> anyhow::Result<()> {
     writeln!(
         stdout,
         "AGGCAT_CONSUMER_SECRET={}",
-        application.consumer_secret()
+        application.consumer_secret
     )?;
     writeln!(
         stdout,

@@ -314,7 +314,7 @@ impl<'a> Signing<'a> {
         static NONCE: AtomicUsize = AtomicUsize::new(0);
         Signing {
             consumer_key: &sandbox.application().consumer_key,
-            consumer_secret: sandbox.application().consumer_secret(),
+            consumer_secret: &sandbox.application().consumer_secret,
             token,
             nonce: format!(
                 "nonce{}x{}",
@@ -798,7 +798,7 @@ fn oauth1_crate_signature_accepted() {
     let base_uri = unknown_route(&sandbox);
     let consumer = oauth1::Token::new(
         sandbox.application().consumer_key.as_str(),
-        sandbox.application().consumer_secret(),
+        sandbox.application().consumer_secret.as_str(),
     );
     let access = oauth1::Token::new(token.token.as_str(), token.secret.as_str());
     let mut parameters = HashMap::new();
@@ -1080,7 +1080,7 @@ fn access_log_leaves_out_query_and_credentials() {
         assert!(!line.contains("txnStartDate"), "{line}");
         assert!(!line.contains(&token.token), "{line}");
         assert!(
-            !line.contains(sandbox.application().consumer_secret()),
+            !line.contains(&sandbox.application().consumer_secret),
             "{line}"
         );
     }
@@ -1233,7 +1233,7 @@ fn debug_output_hides_secrets() {
 
     assert!(!printed.contains("cs-SECRET-7781"));
     assert!(!printed.contains("PRIVATE KEY"));
-    assert_eq!(sandbox.application().consumer_secret(), "cs-SECRET-7781");
+    assert_eq!(sandbox.application().consumer_secret, "cs-SECRET-7781");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -358,7 +358,7 @@ fn generate_application(consumer_secret: Option<Secret>) -> Result<GeneratedAppl
     let key = tls::application_key(&saml_identity_provider_id)?;
     let public = SandboxApplication {
         consumer_key,
-        consumer_secret,
+        consumer_secret: consumer_secret.expose().to_string(),
         saml_identity_provider_id,
         private_key_pem: key.private_key_pem()?,
         certificate_pem: key.certificate_pem()?,
@@ -371,21 +371,15 @@ fn generate_application(consumer_secret: Option<Secret>) -> Result<GeneratedAppl
 pub struct SandboxApplication {
     /// The OAuth consumer key (`qyprd` and 20 letters and digits).
     pub consumer_key: String,
-    consumer_secret: Secret,
+    /// The OAuth consumer secret: 40 characters including `+/=&%`, unless replaced with
+    /// [`SandboxBuilder::consumer_secret`].
+    pub consumer_secret: String,
     /// The SAML identity provider id, expected as Issuer and Audience of assertions.
     pub saml_identity_provider_id: String,
     /// The application's private RSA key (2048 bits), PKCS#8 PEM.
     pub private_key_pem: String,
     /// The self-signed certificate of the application's public key, PEM.
     pub certificate_pem: String,
-}
-
-impl SandboxApplication {
-    /// Returns the OAuth consumer secret; 40 characters including `+/=&%` unless replaced with
-    /// [`SandboxBuilder::consumer_secret`].
-    pub fn consumer_secret(&self) -> &str {
-        self.consumer_secret.expose()
-    }
 }
 
 impl fmt::Debug for SandboxApplication {
@@ -499,7 +493,7 @@ impl SandboxHandle {
         let application = self.application();
         let mut builder = AggcatClient::builder(
             &application.consumer_key,
-            application.consumer_secret(),
+            &application.consumer_secret,
             &application.saml_identity_provider_id,
             customer_id,
         )
@@ -598,9 +592,9 @@ mod tests {
 
         assert!(application.consumer_key.starts_with("qyprd"));
         assert_eq!(application.consumer_key.len(), 25);
-        assert_eq!(application.consumer_secret().len(), 40);
+        assert_eq!(application.consumer_secret.len(), 40);
         for special in ['+', '/', '=', '&', '%'] {
-            assert!(application.consumer_secret().contains(special));
+            assert!(application.consumer_secret.contains(special));
         }
         assert!(application
             .saml_identity_provider_id
@@ -623,6 +617,13 @@ mod tests {
         assert!(!printed.contains("cs-SECRET-7781"));
         assert!(!printed.contains("PRIVATE KEY"));
         assert!(printed.contains(&application.consumer_key));
+    }
+
+    #[test]
+    fn handle_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+
+        assert_send_sync::<SandboxHandle>();
     }
 
     #[test]

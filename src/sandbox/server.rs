@@ -463,7 +463,7 @@ impl Shared {
         let base_string = signature_base_string(method, &base_uri, &parameters);
         let expected = hmac_sha1(
             &base_string,
-            self.application.consumer_secret.expose(),
+            &self.application.consumer_secret,
             token_secret.expose(),
         )
         .map_err(|_| AuthFailure::Problem("signature_invalid"))?;
