@@ -1191,6 +1191,26 @@ fn gzip_reply_when_requested() {
 }
 
 #[test]
+fn large_reply_has_content_length() {
+    let sandbox = Sandbox::builder().start().unwrap();
+    let body = "x".repeat(100_000);
+    sandbox.push_token_reply(200, "text/plain", &body);
+    let request = "POST /oauth/v1/get_access_token_by_saml HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+                   Content-Length: 0\r\nConnection: close\r\n\r\n";
+
+    let reply = raw_exchange(sandbox.port(), request.as_bytes());
+
+    let split = reply
+        .windows(4)
+        .position(|window| window == b"\r\n\r\n")
+        .unwrap();
+    let head = String::from_utf8_lossy(&reply[..split]).to_ascii_lowercase();
+    assert!(head.contains("content-length: 100000"), "{head}");
+    assert!(!head.contains("transfer-encoding"), "{head}");
+    assert_eq!(reply.len() - split - 4, 100_000);
+}
+
+#[test]
 fn malformed_flood_leaves_server_answering() {
     let sandbox = Sandbox::builder().start().unwrap();
     let huge_header = format!(

@@ -229,22 +229,43 @@ fn accepts_gzip(headers: &[(String, String)]) -> bool {
 }
 
 /// Adds `intuit_tid`, compresses the body when the client accepts gzip, and builds the
-/// response (tiny_http sets `Content-Length` from the body length).
+/// response with a `Content-Length` (never chunked).
+///
+/// Partial content (206, or a `Content-Range` header) stays uncompressed because its range
+/// refers to the uncompressed bytes, and so does a body that already has a `Content-Encoding`. `Content-Length` and `Transfer-Encoding` headers in the
+/// bank's reply are replaced, since tiny_http derives both from the final body.
 fn finish_reply(
     reply: Reply,
     request_headers: &[(String, String)],
 ) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
-    let mut headers = reply.headers;
+    let mut headers: Vec<(String, String)> = reply
+        .headers
+        .into_iter()
+        .filter(|(name, _)| {
+            !name.eq_ignore_ascii_case("Content-Length")
+                && !name.eq_ignore_ascii_case("Transfer-Encoding")
+        })
+        .collect();
     let mut body = reply.body;
     headers.push(("intuit_tid".into(), random_uuid()));
-    if !body.is_empty() && accepts_gzip(request_headers) {
+
+    let compressible = reply.status != 206
+        && header(&headers, "Content-Range").is_none()
+        && header(&headers, "Content-Encoding").is_none();
+    if !body.is_empty() && compressible && accepts_gzip(request_headers) {
         let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         let compressed = encoder.write_all(&body).and_then(|()| encoder.finish());
-        if let Ok(compressed) = compressed {
-            body = compressed;
-            headers.push(("Content-Encoding".into(), "gzip".into()));
+        match compressed {
+            Ok(compressed) => {
+                body = compressed;
+                headers.push(("Content-Encoding".into(), "gzip".into()));
+            }
+            Err(error) => {
+                log::warn!("sandbox failed to compress a reply, sending it plain: {error}")
+            }
         }
     }
+
     let length = body.len();
     let headers = headers
         .iter()
@@ -263,6 +284,7 @@ fn finish_reply(
         Some(length),
         None,
     )
+    .with_chunked_threshold(usize::MAX)
 }
 
 /// An authentication failure of a data call.
