@@ -470,6 +470,72 @@ fn token_exchange_recorded() {
     assert!(sandbox.requests().is_empty());
 }
 
+/// Inserts a line break and indentation between adjacent tags outside the Signature element.
+fn pretty_print(template: &str) -> String {
+    let start = template.find("<ds:Signature").unwrap();
+    let end = template.find("</ds:Signature>").unwrap() + "</ds:Signature>".len();
+    let indent = |part: &str| part.replace("><", ">\n    <");
+    format!(
+        "{}{}{}",
+        indent(&template[..start]),
+        &template[start..end],
+        indent(&template[end..])
+    )
+}
+
+#[test]
+fn signed_variants_accepted() {
+    if !xmlsec1_available("signed_variants_accepted") {
+        return;
+    }
+    let sandbox = Sandbox::builder().start().unwrap();
+    let spec = AssertionSpec::valid(&sandbox, "customer & <partner> \"1\"");
+    let template = spec.template();
+    let attributes = format!(
+        "ID=\"_0123456789abcdef0123456789abcdef\" IssueInstant=\"{}\" Version=\"2.0\"",
+        spec.issue_instant
+    );
+    let reordered = format!(
+        "Version='2.0' IssueInstant='{}' ID='_0123456789abcdef0123456789abcdef'",
+        spec.issue_instant
+    );
+    let variants = [
+        ("pretty-printed", pretty_print(&template)),
+        (
+            "attributes reordered",
+            template.replace(&attributes, &reordered),
+        ),
+        (
+            "unused namespace and a comment",
+            template
+                .replace(
+                    "<saml2:Assertion ",
+                    "<saml2:Assertion xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" ",
+                )
+                .replace("</saml2:Issuer>", "</saml2:Issuer><!-- issuer above -->"),
+        ),
+        (
+            "default namespace",
+            template
+                .replace("saml2:", "")
+                .replace("xmlns:saml2=", "xmlns="),
+        ),
+        (
+            "character references",
+            template.replace(">customer &amp;", ">&#x63;ustomer &#38;"),
+        ),
+    ];
+
+    for (case, variant) in variants {
+        assert_ne!(variant, template, "{case}: the variant equals the plain template");
+        let xml = sign_with_xmlsec1(&variant, &sandbox.application().private_key_pem);
+
+        let answer = post_assertion(&sandbox, &xml);
+
+        assert_eq!(answer.status, 200, "{case}: {}", answer.body);
+    }
+}
+
 #[test]
 fn assertion_accepted_with_consumer_key_in_form() {
     if !xmlsec1_available("assertion_accepted_with_consumer_key_in_form") {
