@@ -117,8 +117,10 @@ pub(crate) struct Shared {
     pub stopping: AtomicBool,
 }
 
-/// Locks a mutex, carrying on after a panic in another worker: each request replaces the state
-/// it touches, so a half-finished request cannot leave it inconsistent for the next one.
+/// Locks a mutex, carrying on after a panic in another worker, so that one failed request does
+/// not stop the whole sandbox.
+///
+/// NOTE: state that a panicking handler left half-updated stays that way.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
@@ -165,7 +167,13 @@ fn serve(shared: &Shared, mut request: tiny_http::Request) {
         .take(MAX_BODY_BYTES + 1)
         .read_to_end(&mut body);
     let reply = match read {
-        Err(_) => Reply::text(400, "the request body could not be read"),
+        Err(error) => {
+            log::warn!(
+                "sandbox failed to read the body of {method} {}: {error}",
+                path_of(&target)
+            );
+            Reply::text(400, "the request body could not be read")
+        }
         Ok(_) if body.len() as u64 > MAX_BODY_BYTES => Reply::text(
             413,
             format!("the request body exceeds {MAX_BODY_BYTES} bytes"),
@@ -183,6 +191,8 @@ fn serve(shared: &Shared, mut request: tiny_http::Request) {
 
     let status = reply.status;
     let response = finish_reply(reply, &headers);
+    // NOTE: the record grows with every request until `clear_requests`, which suits tests and
+    // short interactive runs.
     lock(&shared.state).recorded.push(RecordedRequest {
         method: method.clone(),
         target: target.clone(),
@@ -287,6 +297,42 @@ fn finish_reply(
     .with_chunked_threshold(usize::MAX)
 }
 
+/// The parts of a data call that its OAuth signature covers.
+struct SignedRequest<'a> {
+    method: &'a str,
+    /// The path exactly as received, before any decoding.
+    raw_path: &'a str,
+    /// Decoded query parameters in the order received.
+    query: &'a [(String, String)],
+    headers: &'a [(String, String)],
+    body: &'a [u8],
+}
+
+/// Returns the oauth parameters of the Authorization header without `realm`, or none when the
+/// header is absent.
+fn header_oauth_parameters(
+    request: &SignedRequest<'_>,
+) -> Result<Vec<(String, String)>, AuthFailure> {
+    let Some(value) = header(request.headers, "Authorization") else {
+        return Ok(Vec::new());
+    };
+    let mut parameters = parse_authorization(value).ok_or_else(|| {
+        AuthFailure::Malformed("the Authorization header is not a valid OAuth header".into())
+    })?;
+    parameters.retain(|(name, _)| name != "realm");
+    let query_has_oauth = request
+        .query
+        .iter()
+        .any(|(name, _)| name.starts_with("oauth_"));
+    if !parameters.is_empty() && query_has_oauth {
+        return Err(AuthFailure::Malformed(
+            "OAuth parameters must be in the Authorization header or the query string, not in both"
+                .into(),
+        ));
+    }
+    Ok(parameters)
+}
+
 /// An authentication failure of a data call.
 enum AuthFailure {
     /// HTTP 400 with a plain-text reason.
@@ -335,7 +381,14 @@ impl Shared {
             return Reply::text(400, "the query string has a malformed percent-escape");
         };
 
-        let customer_id = match self.authenticate(method, raw_path, &query, headers, body) {
+        let signed_request = SignedRequest {
+            method,
+            raw_path,
+            query: &query,
+            headers,
+            body,
+        };
+        let customer_id = match self.authenticate(&signed_request) {
             Ok(customer_id) => customer_id,
             Err(AuthFailure::Malformed(reason)) => return Reply::text(400, reason),
             Err(AuthFailure::Problem(problem)) => return Reply::oauth_problem(problem, None),
@@ -384,36 +437,10 @@ impl Shared {
     }
 
     /// Verifies the OAuth 1.0a HMAC-SHA1 signature and returns the token's customer id.
-    fn authenticate(
-        &self,
-        method: &str,
-        raw_path: &str,
-        query: &[(String, String)],
-        headers: &[(String, String)],
-        body: &[u8],
-    ) -> Result<String, AuthFailure> {
-        let header_parameters = match header(headers, "Authorization") {
-            Some(value) => parse_authorization(value).ok_or_else(|| {
-                AuthFailure::Malformed(
-                    "the Authorization header is not a valid OAuth header".into(),
-                )
-            })?,
-            None => Vec::new(),
-        };
-        let header_parameters: Vec<(String, String)> = header_parameters
-            .into_iter()
-            .filter(|(name, _)| name != "realm")
-            .collect();
-        let query_has_oauth = query.iter().any(|(name, _)| name.starts_with("oauth_"));
-        if !header_parameters.is_empty() && query_has_oauth {
-            return Err(AuthFailure::Malformed(
-                "OAuth parameters must be in the Authorization header or the query string, \
-                 not in both"
-                    .into(),
-            ));
-        }
+    fn authenticate(&self, request: &SignedRequest<'_>) -> Result<String, AuthFailure> {
+        let header_parameters = header_oauth_parameters(request)?;
         let oauth: &[(String, String)] = if header_parameters.is_empty() {
-            query
+            request.query
         } else {
             &header_parameters
         };
@@ -463,38 +490,13 @@ impl Shared {
             return Err(AuthFailure::Problem("timestamp_refused"));
         }
 
-        let mut parameters: Vec<(String, String)> = query.to_vec();
-        parameters.extend(header_parameters.iter().cloned());
-        let is_form = header(headers, "Content-Type").is_some_and(|value| {
-            value.split(';').next().is_some_and(|mime| {
-                mime.trim()
-                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-            })
-        });
-        if is_form {
-            let form = std::str::from_utf8(body)
-                .ok()
-                .and_then(parse_form)
-                .ok_or_else(|| {
-                    AuthFailure::Malformed("the form body is not valid form encoding".into())
-                })?;
-            parameters.extend(form);
-        }
-        parameters.retain(|(name, _)| name != "oauth_signature");
-        let base_uri = self.base_string_uri(raw_path, headers);
-        let base_string = signature_base_string(method, &base_uri, &parameters);
-        let expected = hmac_sha1(
-            &base_string,
-            &self.application.consumer_secret,
-            token_secret.expose(),
-        )
-        .map_err(|_| AuthFailure::Problem("signature_invalid"))?;
+        let expected =
+            self.expected_signature(request, &header_parameters, token_secret.expose())?;
         if !signatures_match(&expected, signature) {
             return Err(AuthFailure::Problem("signature_invalid"));
         }
-
         if let Some(body_hash) = find("oauth_body_hash") {
-            let digest = hash(MessageDigest::sha1(), body)
+            let digest = hash(MessageDigest::sha1(), request.body)
                 .map_err(|_| AuthFailure::Problem("signature_invalid"))?;
             if openssl::base64::encode_block(&digest) != body_hash {
                 return Err(AuthFailure::Problem("signature_invalid"));
@@ -509,6 +511,43 @@ impl Shared {
             return Err(AuthFailure::Problem("nonce_used"));
         }
         Ok(customer_id)
+    }
+
+    /// Computes the signature the request should carry: every query parameter, the header's
+    /// oauth parameters, and the body's parameters when it is form-encoded (RFC 5849 3.4.1.3).
+    fn expected_signature(
+        &self,
+        request: &SignedRequest<'_>,
+        header_parameters: &[(String, String)],
+        token_secret: &str,
+    ) -> Result<String, AuthFailure> {
+        let mut parameters: Vec<(String, String)> = request.query.to_vec();
+        parameters.extend(header_parameters.iter().cloned());
+        let is_form = header(request.headers, "Content-Type").is_some_and(|value| {
+            value.split(';').next().is_some_and(|mime| {
+                mime.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            })
+        });
+        if is_form {
+            let form = std::str::from_utf8(request.body)
+                .ok()
+                .and_then(parse_form)
+                .ok_or_else(|| {
+                    AuthFailure::Malformed("the form body is not valid form encoding".into())
+                })?;
+            parameters.extend(form);
+        }
+        parameters.retain(|(name, _)| name != "oauth_signature");
+
+        let base_uri = self.base_string_uri(request.raw_path, request.headers);
+        let base_string = signature_base_string(request.method, &base_uri, &parameters);
+        hmac_sha1(
+            &base_string,
+            &self.application.consumer_secret,
+            token_secret,
+        )
+        .map_err(|_| AuthFailure::Problem("signature_invalid"))
     }
 
     /// Rebuilds the base-string URI from the request as received: the Host header's host, the
