@@ -575,7 +575,7 @@ impl Shared {
         )
     }
 
-    /// Answers `POST /oauth/v1/get_access_token_by_saml`.
+    /// Handles `POST /oauth/v1/get_access_token_by_saml`: verifies the request and issues a token.
     fn exchange_token(&self, headers: &[(String, String)], body: &[u8]) -> Reply {
         let canned = lock(&self.state).canned_token_replies.pop_front();
         let outcome = self.verify_token_request(headers, body);
@@ -700,7 +700,7 @@ fn decode_path(relative: &str) -> Option<String> {
 
 /// Returns the methods a data route takes, or `None` for an unknown route.
 ///
-/// NOTE: a route the bank adds must be listed here too, or it is answered 404 before the bank
+/// NOTE: a route the bank adds must be listed here too, or it gets a 404 before the bank
 /// sees it.
 fn route_methods(path: &str) -> Option<&'static [&'static str]> {
     let segments: Vec<&str> = path.split('/').skip(1).collect();
