@@ -527,7 +527,10 @@ fn signed_variants_accepted() {
     ];
 
     for (case, variant) in variants {
-        assert_ne!(variant, template, "{case}: the variant equals the plain template");
+        assert_ne!(
+            variant, template,
+            "{case}: the variant equals the plain template"
+        );
         let xml = sign_with_xmlsec1(&variant, &sandbox.application().private_key_pem);
 
         let answer = post_assertion(&sandbox, &xml);
@@ -1358,6 +1361,20 @@ fn tls_verified_through_subject_alt_name() {
     assert_eq!(by_ip.unwrap().status, 401);
     assert_eq!(by_name.unwrap().status, 401);
     assert!(untrusted.is_err());
+}
+
+#[test]
+fn tls_chain_with_intermediate_verified() {
+    let sandbox = Sandbox::builder()
+        .tls(true)
+        .tls_intermediate(true)
+        .start()
+        .unwrap();
+    let agent = tls_agent(sandbox.ca_certificate_pem().unwrap());
+
+    let answer = agent.get(unknown_route(&sandbox)).call().map(read_answer);
+
+    assert_eq!(answer.unwrap().status, 401);
 }
 
 #[test]

@@ -73,6 +73,8 @@ pub(crate) struct Settings {
     pub tls: bool,
     /// Names in the TLS leaf certificate's subjectAltName.
     pub tls_leaf_names: Vec<String>,
+    /// Sign the TLS leaf with an intermediate CA and send both in the handshake.
+    pub tls_intermediate: bool,
     /// Lifetime of issued OAuth tokens.
     pub token_lifetime: Duration,
     /// Offset added to the sandbox clock, in seconds (negative: behind).
@@ -108,6 +110,7 @@ impl Default for SandboxBuilder {
                 port: 0,
                 tls: false,
                 tls_leaf_names: vec!["127.0.0.1".to_string(), "localhost".to_string()],
+                tls_intermediate: false,
                 token_lifetime: Duration::from_secs(60 * 60),
                 clock_offset_seconds: 0,
                 institutions: 18_716,
@@ -148,6 +151,14 @@ impl SandboxBuilder {
     /// `localhost`); IP addresses become `IP:` entries, other names `DNS:` entries.
     pub fn tls_leaf_names(mut self, names: Vec<String>) -> Self {
         self.settings.tls_leaf_names = names;
+        self
+    }
+
+    /// Signs the TLS leaf with an intermediate CA, itself signed by the CA of
+    /// [`SandboxHandle::ca_certificate_pem`], and sends leaf and intermediate in the handshake
+    /// (default off: the CA signs the leaf directly).
+    pub fn tls_intermediate(mut self, on: bool) -> Self {
+        self.settings.tls_intermediate = on;
         self
     }
 
@@ -267,11 +278,22 @@ impl SandboxBuilder {
 
         let mut ca_certificate_pem = None;
         let ssl = if self.settings.tls {
-            let authority = tls::certificate_authority()?;
-            let leaf = tls::leaf_certificate(&authority, &self.settings.tls_leaf_names)?;
-            ca_certificate_pem = Some(authority.certificate_pem()?);
+            let root = tls::certificate_authority()?;
+            let intermediate = if self.settings.tls_intermediate {
+                Some(tls::intermediate_authority(&root)?)
+            } else {
+                None
+            };
+            let issuer = intermediate.as_ref().unwrap_or(&root);
+            let leaf = tls::leaf_certificate(issuer, &self.settings.tls_leaf_names)?;
+            // tiny_http sends the first certificate as the leaf and the rest as its chain.
+            let mut chain = leaf.certificate_pem()?;
+            if let Some(intermediate) = &intermediate {
+                chain.push_str(&intermediate.certificate_pem()?);
+            }
+            ca_certificate_pem = Some(root.certificate_pem()?);
             Some(tiny_http::SslConfig {
-                certificate: leaf.certificate_pem()?.into_bytes(),
+                certificate: chain.into_bytes(),
                 private_key: leaf.private_key_pem()?.into_bytes(),
             })
         } else {

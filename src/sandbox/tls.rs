@@ -96,30 +96,59 @@ pub(crate) fn application_key(common_name: &str) -> Result<KeyAndCertificate, Er
     build().map_err(crypto("generate the application key"))
 }
 
-/// Generates a self-signed certificate authority (`CA:TRUE`).
+/// Generates a self-signed root certificate authority (`CA:TRUE`).
 pub(crate) fn certificate_authority() -> Result<KeyAndCertificate, Error> {
-    let build = || -> Result<KeyAndCertificate, ErrorStack> {
-        let key = rsa_key()?;
-        let subject = name("aggcat sandbox test CA")?;
-        let mut builder = new_builder(&subject, &key)?;
-        builder.set_issuer_name(&subject)?;
-        builder.append_extension(BasicConstraints::new().critical().ca().build()?)?;
-        builder.append_extension(
-            KeyUsage::new()
-                .critical()
-                .key_cert_sign()
-                .crl_sign()
-                .build()?,
-        )?;
-        let key_id = SubjectKeyIdentifier::new().build(&builder.x509v3_context(None, None))?;
-        builder.append_extension(key_id)?;
-        builder.sign(&key, MessageDigest::sha256())?;
-        Ok(KeyAndCertificate {
-            key,
-            certificate: builder.build(),
-        })
-    };
-    build().map_err(crypto("generate the TLS certificate authority"))
+    authority("aggcat sandbox test CA", None)
+        .map_err(crypto("generate the TLS certificate authority"))
+}
+
+/// Generates an intermediate certificate authority (`CA:TRUE`, path length 0) signed by `root`.
+pub(crate) fn intermediate_authority(root: &KeyAndCertificate) -> Result<KeyAndCertificate, Error> {
+    authority("aggcat sandbox intermediate CA", Some(root)).map_err(crypto(
+        "generate the TLS intermediate certificate authority",
+    ))
+}
+
+fn authority(
+    common_name: &str,
+    issuer: Option<&KeyAndCertificate>,
+) -> Result<KeyAndCertificate, ErrorStack> {
+    let key = rsa_key()?;
+    let subject = name(common_name)?;
+    let mut builder = new_builder(&subject, &key)?;
+    let mut constraints = BasicConstraints::new();
+    constraints.critical().ca();
+    match issuer {
+        Some(issuer) => {
+            builder.set_issuer_name(issuer.certificate.subject_name())?;
+            constraints.pathlen(0);
+        }
+        None => builder.set_issuer_name(&subject)?,
+    }
+    builder.append_extension(constraints.build()?)?;
+    builder.append_extension(
+        KeyUsage::new()
+            .critical()
+            .key_cert_sign()
+            .crl_sign()
+            .build()?,
+    )?;
+    let issuer_certificate = issuer.map(|issuer| issuer.certificate.as_ref());
+    let context = builder.x509v3_context(issuer_certificate, None);
+    let key_id = SubjectKeyIdentifier::new().build(&context)?;
+    let authority_key_id = issuer
+        .map(|_| AuthorityKeyIdentifier::new().keyid(false).build(&context))
+        .transpose()?;
+    builder.append_extension(key_id)?;
+    if let Some(authority_key_id) = authority_key_id {
+        builder.append_extension(authority_key_id)?;
+    }
+    let signing_key = issuer.map_or(&key, |issuer| &issuer.key);
+    builder.sign(signing_key, MessageDigest::sha256())?;
+    Ok(KeyAndCertificate {
+        key,
+        certificate: builder.build(),
+    })
 }
 
 /// Generates a server certificate signed by `authority` whose subjectAltName lists `names`
