@@ -186,14 +186,15 @@ impl SandboxBuilder {
         self
     }
 
-    /// Sets the maximum accounts per customer, beyond which `api.max.accounts` is answered
+    /// Sets the maximum accounts per customer, beyond which the bank replies `api.max.accounts`
     /// (default 1,000).
     pub fn max_accounts_per_customer(mut self, max: usize) -> Self {
         self.settings.max_accounts_per_customer = max;
         self
     }
 
-    /// Sets the maximum customers, beyond which `api.max.customers` is answered (default 1,000).
+    /// Sets the maximum customers, beyond which the bank replies `api.max.customers`
+    /// (default 1,000).
     pub fn max_customers(mut self, max: usize) -> Self {
         self.settings.max_customers = max;
         self
