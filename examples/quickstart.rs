@@ -1,1 +1,3 @@
+//! The walkthrough; it lands with the client and the sandbox.
+
 fn main() {}
