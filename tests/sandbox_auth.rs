@@ -1421,3 +1421,46 @@ fn tls_token_exchange_succeeds() {
 
     assert_eq!(answer.status, 200, "{}", answer.body);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Interoperation with the crate's own client, which signs independently of the sandbox.
+
+#[test]
+fn crate_client_authenticates_and_signs() {
+    for tls in [false, true] {
+        let sandbox = Sandbox::builder().tls(tls).start().unwrap();
+        let client = sandbox.client("cust&<1> Zoë").unwrap();
+
+        client.authenticate().unwrap();
+        let query = [
+            ("txnStartDate", "2014-01-01T00:00:00+05:30"),
+            ("memo", "a b*~!'()"),
+        ];
+        let get = client.request("GET", "/no-such-route", &query, None);
+        let put = client.request(
+            "PUT",
+            "/no-such-route/7001",
+            &[("refresh", "true")],
+            Some("<InstitutionLogin/>"),
+        );
+
+        // A 404 Status document from the route table means the signature passed.
+        assert_eq!(sandbox.token_exchanges(), 1, "tls {tls}");
+        for result in [get, put] {
+            let error = result.unwrap_err();
+            assert_eq!(error.status(), Some(404), "tls {tls}: {error}");
+            assert!(error
+                .correlation_id()
+                .is_some_and(|id| id.starts_with("gw-")));
+        }
+        let targets: Vec<String> = sandbox
+            .requests()
+            .iter()
+            .map(|request| request.target.clone())
+            .collect();
+        assert!(
+            targets.contains(&"/v1/no-such-route/7001?refresh=true".to_string()),
+            "{targets:?}"
+        );
+    }
+}
