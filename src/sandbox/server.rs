@@ -200,17 +200,19 @@ fn serve(shared: &Shared, mut request: tiny_http::Request) {
         body,
         status,
     });
+    // Logged before sending, so the line exists once the client has the reply. The elapsed
+    // time therefore leaves out the transfer of the reply.
+    log::info!(
+        "{method} {} {status} {}ms",
+        path_of(&target),
+        started.elapsed().as_millis()
+    );
     if let Err(error) = request.respond(response) {
         log::warn!(
             "sandbox failed to send the reply to {method} {}: {error}",
             path_of(&target)
         );
     }
-    log::info!(
-        "{method} {} {status} {}ms",
-        path_of(&target),
-        started.elapsed().as_millis()
-    );
 }
 
 fn path_of(target: &str) -> &str {
