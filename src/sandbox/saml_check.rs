@@ -394,6 +394,75 @@ mod tests {
         );
     }
 
+    fn check(xml: &str) -> Result<String, Rejection> {
+        let key = openssl::rsa::Rsa::generate(1024).unwrap();
+        let public_key = PKey::public_key_from_pem(&key.public_key_to_pem().unwrap()).unwrap();
+        let policy = AssertionPolicy {
+            identity_provider_id: "rails_test_id",
+            public_key: &public_key,
+            now: parse_date_time("2008-06-21T04:30:00.000Z").unwrap(),
+            skew: Duration::minutes(5),
+            lenient_digest: false,
+            strict_instants: true,
+        };
+        verify_assertion(xml.as_bytes(), &policy)
+    }
+
+    #[test]
+    fn fixture_rejected_with_other_key() {
+        assert_eq!(check(FIXTURE), Err(Rejection::Problem("signature_invalid")));
+    }
+
+    #[test]
+    fn malformed_documents_rejected_as_400() {
+        let cases = [
+            ("not XML", "<saml2:Assertion".to_string()),
+            ("wrong root", "<Assertion/>".to_string()),
+            (
+                "document type declaration",
+                format!(
+                    "<!DOCTYPE a [<!ENTITY e \"x\">]>{}",
+                    FIXTURE.trim_start_matches("<?xml version=\"1.0\" encoding=\"UTF-8\"?>")
+                ),
+            ),
+            (
+                "instant without fraction",
+                FIXTURE.replace("2008-06-21T04:30:00.000Z", "2008-06-21T04:30:00Z"),
+            ),
+        ];
+
+        for (case, xml) in cases {
+            assert!(
+                matches!(check(&xml), Err(Rejection::Malformed(_))),
+                "{case}: {:?}",
+                check(&xml)
+            );
+        }
+    }
+
+    #[test]
+    fn wrapped_reference_rejected() {
+        let duplicate_id = FIXTURE.replace(
+            "<saml2:Subject>",
+            "<saml2:Subject ID=\"_6bf0554689ee4ec18cf7e90c438cb147\">",
+        );
+        let other_reference = FIXTURE.replace("URI=\"#_6bf", "URI=\"#_7bf");
+        let sha256 = FIXTURE.replace("xmldsig#sha1", "xmlenc#sha256");
+
+        assert_eq!(
+            check(&duplicate_id),
+            Err(Rejection::Problem("signature_invalid"))
+        );
+        assert_eq!(
+            check(&other_reference),
+            Err(Rejection::Problem("signature_invalid"))
+        );
+        assert_eq!(
+            check(&sha256),
+            Err(Rejection::Problem("signature_method_rejected"))
+        );
+    }
+
     #[test]
     fn strict_base64_rejects_variants() {
         assert_eq!(decode_base64("aGk=", false).unwrap(), b"hi");
