@@ -34,6 +34,7 @@ use crate::{AggcatClient, AggcatClientBuilder};
 
 pub(crate) mod bank;
 mod c14n;
+pub mod documents;
 mod oauth_check;
 mod saml_check;
 mod server;
@@ -93,6 +94,12 @@ pub(crate) struct Settings {
     pub lenient_digest: bool,
     /// Accept lower-case account types in `update_account_type`.
     pub lenient_account_type_case: bool,
+    /// Match request-body elements by local name only, ignoring their namespace URIs.
+    pub lenient_namespaces: bool,
+    /// HTTP status of the test bank's login errors (`Status` codes 103 and 187).
+    pub login_error_status: u16,
+    /// Name of CCBank (institution 100000): `CCBank-Beacon` in 2015, `CC Bank` in 2012.
+    pub ccbank_name: String,
     /// Allowed clock skew for SAML conditions and OAuth timestamps.
     pub clock_skew: Duration,
     /// Reject a reused OAuth nonce.
@@ -120,6 +127,9 @@ impl Default for SandboxBuilder {
                 challenge_session_lifetime: Duration::from_secs(10 * 60),
                 lenient_digest: false,
                 lenient_account_type_case: false,
+                lenient_namespaces: false,
+                login_error_status: 503,
+                ccbank_name: "CCBank-Beacon".to_string(),
                 clock_skew: Duration::from_secs(5 * 60),
                 check_nonce: true,
                 lenient_base64: false,
@@ -216,6 +226,27 @@ impl SandboxBuilder {
     /// Accepts lower-case account types in `update_account_type` (default off: 400).
     pub fn lenient_account_type_case(mut self, on: bool) -> Self {
         self.settings.lenient_account_type_case = on;
+        self
+    }
+
+    /// Matches request-body elements by local name only, ignoring their namespace URIs
+    /// (default off: elements must be in their documented namespaces).
+    pub fn lenient_namespaces(mut self, on: bool) -> Self {
+        self.settings.lenient_namespaces = on;
+        self
+    }
+
+    /// Sets the HTTP status of the test bank's login errors, `Status` codes 103 and 187
+    /// (default 503).
+    pub fn login_error_status(mut self, status: u16) -> Self {
+        self.settings.login_error_status = status;
+        self
+    }
+
+    /// Sets the name of CCBank, institution 100000 (default `CCBank-Beacon`, its 2015 name;
+    /// `CC Bank` is the 2012 name).
+    pub fn ccbank_name(mut self, name: &str) -> Self {
+        self.settings.ccbank_name = name.to_string();
         self
     }
 
