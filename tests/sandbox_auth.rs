@@ -823,7 +823,7 @@ fn signed_call_reaches_bank() {
     if !xmlsec1_available("signed_call_reaches_bank") {
         return;
     }
-    let sandbox = Sandbox::builder().start().unwrap();
+    let sandbox = Sandbox::builder().institutions(20).start().unwrap();
     let token = fetch_token(&sandbox, "customer-1");
     let url = format!("{}/institutions", sandbox.base_url());
 
@@ -1428,7 +1428,11 @@ fn tls_token_exchange_succeeds() {
 #[test]
 fn crate_client_authenticates_and_signs() {
     for tls in [false, true] {
-        let sandbox = Sandbox::builder().tls(tls).start().unwrap();
+        let sandbox = Sandbox::builder()
+            .tls(tls)
+            .institutions(50)
+            .start()
+            .unwrap();
         let client = sandbox.client("cust&<1> Zoë").unwrap();
 
         client.authenticate().unwrap();
@@ -1453,6 +1457,23 @@ fn crate_client_authenticates_and_signs() {
                 .correlation_id()
                 .is_some_and(|id| id.starts_with("gw-")));
         }
+        let echoed = client
+            .request(
+                "GET",
+                "/echo",
+                &[("value", "2014-01-01T00:00:00+05:30 *~!'() Zürich")],
+                None,
+            )
+            .unwrap();
+        let param = echoed.xml().unwrap().child("param").unwrap();
+        assert_eq!(
+            param.text(),
+            Some("2014-01-01T00:00:00+05:30 *~!'() Zürich")
+        );
+        let institutions = client.get_institutions().unwrap();
+        assert_eq!(institutions.status_code(), 200);
+        assert_eq!(institutions.xml().unwrap().len(), 50);
+
         let targets: Vec<String> = sandbox
             .requests()
             .iter()
