@@ -616,7 +616,7 @@ impl SandboxHandle {
     }
 
     /// Runs `f` with exclusive access to the bank, for tests that inspect its state.
-    #[allow(dead_code)] // Used by the bank's own tests.
+    #[cfg_attr(not(test), allow(dead_code))] // Only tests inspect the bank.
     pub(crate) fn with_bank<R>(&self, f: impl FnOnce(&mut Bank) -> R) -> R {
         f(&mut lock(&self.shared.bank))
     }
@@ -671,6 +671,15 @@ mod tests {
         assert!(!printed.contains("cs-SECRET-7781"));
         assert!(!printed.contains("PRIVATE KEY"));
         assert!(printed.contains(&application.consumer_key));
+    }
+
+    #[test]
+    fn bank_starts_without_customers() {
+        let sandbox = Sandbox::builder().institutions(5).start().unwrap();
+
+        let customers = sandbox.with_bank(|bank| bank.customer_count());
+
+        assert_eq!(customers, 0);
     }
 
     #[test]
