@@ -210,7 +210,8 @@ impl SandboxBuilder {
         self
     }
 
-    /// Sets how long a challenge session stays open before it answers 408 (default 10 minutes).
+    /// Sets how long a challenge session stays open before it expires with a 408 (default 10
+    /// minutes).
     pub fn challenge_session_lifetime(mut self, lifetime: Duration) -> Self {
         self.settings.challenge_session_lifetime = lifetime;
         self
@@ -274,7 +275,7 @@ impl SandboxBuilder {
         self
     }
 
-    /// Answers 400 for assertion instants (`IssueInstant`, `NotBefore`, `NotOnOrAfter`,
+    /// Rejects with a 400 the assertion instants (`IssueInstant`, `NotBefore`, `NotOnOrAfter`,
     /// `AuthnInstant`) that are not UTC with exactly three fraction digits and `Z` (default
     /// on). When off, any `xs:dateTime` is accepted.
     pub fn strict_instants(mut self, on: bool) -> Self {

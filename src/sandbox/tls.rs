@@ -116,6 +116,7 @@ fn authority(
     let key = rsa_key()?;
     let subject = name(common_name)?;
     let mut builder = new_builder(&subject, &key)?;
+
     let mut constraints = BasicConstraints::new();
     constraints.critical().ca();
     match issuer {
@@ -133,6 +134,7 @@ fn authority(
             .crl_sign()
             .build()?,
     )?;
+
     let issuer_certificate = issuer.map(|issuer| issuer.certificate.as_ref());
     let context = builder.x509v3_context(issuer_certificate, None);
     let key_id = SubjectKeyIdentifier::new().build(&context)?;
@@ -143,6 +145,7 @@ fn authority(
     if let Some(authority_key_id) = authority_key_id {
         builder.append_extension(authority_key_id)?;
     }
+
     let signing_key = issuer.map_or(&key, |issuer| &issuer.key);
     builder.sign(signing_key, MessageDigest::sha256())?;
     Ok(KeyAndCertificate {
