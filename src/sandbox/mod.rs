@@ -616,8 +616,42 @@ impl SandboxHandle {
             });
     }
 
-    /// Runs `f` with exclusive access to the bank, for tests that inspect its state.
-    #[cfg_attr(not(test), allow(dead_code))] // Only tests inspect the bank.
+    /// Returns the ids of the customers the sandbox stores, sorted: each is the NameID of an
+    /// assertion exactly as the sandbox parsed it.
+    pub fn customer_ids(&self) -> Vec<String> {
+        let mut ids = self.with_bank(|bank| bank.customer_ids());
+        ids.sort();
+        ids
+    }
+
+    /// Returns the ids of a customer's accounts in discovery order.
+    pub fn account_ids(&self, customer_id: &str) -> Vec<String> {
+        self.with_bank(|bank| {
+            bank.accounts(customer_id)
+                .iter()
+                .map(|account| account.id_text())
+                .collect()
+        })
+    }
+
+    /// Returns the credentials (name and value) of the customer's last login body that carried
+    /// any, exactly as the sandbox parsed them, so tests can check what arrived.
+    pub fn last_credentials(&self, customer_id: &str) -> Option<Vec<(String, String)>> {
+        let credentials = self.with_bank(|bank| bank.last_credentials(customer_id))?;
+        Some(
+            credentials
+                .into_iter()
+                .map(|(name, value)| (name, value.expose().to_string()))
+                .collect(),
+        )
+    }
+
+    /// Returns the customer's last challenge answers, exactly as the sandbox parsed them.
+    pub fn last_answers(&self, customer_id: &str) -> Option<Vec<String>> {
+        self.with_bank(|bank| bank.last_answers(customer_id))
+    }
+
+    /// Runs `f` with exclusive access to the bank.
     pub(crate) fn with_bank<R>(&self, f: impl FnOnce(&mut Bank) -> R) -> R {
         f(&mut lock(&self.shared.bank))
     }

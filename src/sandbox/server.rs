@@ -682,10 +682,13 @@ impl Shared {
 }
 
 /// Percent-decodes each path segment; `+` stays a plus sign in paths.
+///
+/// A `/` that arrived encoded as `%2F` stays `%2F`, so an id holding a slash remains one segment
+/// (and is then rejected as an invalid id) instead of changing the route.
 fn decode_path(relative: &str) -> Option<String> {
     let segments: Option<Vec<String>> = relative
         .split('/')
-        .map(|segment| percent_decode(segment, false))
+        .map(|segment| Some(percent_decode(segment, false)?.replace('/', "%2F")))
         .collect();
     Some(segments?.join("/"))
 }
