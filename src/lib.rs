@@ -83,5 +83,6 @@ pub use error::{
 pub use key::PrivateKey;
 pub use response::{
     AggcatResponse, Challenge, ChallengeChoice, ChallengeQuestion, Content, CredentialField,
+    Progress,
 };
 pub use xml::XmlNode;

@@ -608,9 +608,11 @@ fn institutions_progress_on_terminal() {
     };
 
     assert!(
-        output.contains("downloading the institution list... 300 institutions"),
+        output.contains("downloading the institution list..."),
         "{output}"
     );
+    assert!(output.contains(" KiB"), "no byte progress: {output}");
+    assert!(output.contains(" 300 institutions"), "{output}");
 }
 
 // Accounts.

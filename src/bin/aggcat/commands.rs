@@ -3,6 +3,7 @@
 use std::fs;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use aggcat::search::search_institutions;
 use aggcat::{AggcatClient, AggcatResponse, Challenge, IntoDate, XmlNode};
@@ -10,6 +11,10 @@ use aggcat::{AggcatClient, AggcatResponse, Challenge, IntoDate, XmlNode};
 use crate::args::{self, Globals, Parsed, UsageError};
 use crate::output::{shell_quote, Format, Table};
 use crate::{prompt, views, Failure};
+
+/// Whether the client's progress callback prints to stderr; only the institution download
+/// sets it, and only when stderr is a terminal.
+pub(crate) static SHOW_PROGRESS: AtomicBool = AtomicBool::new(false);
 
 /// The client and settings that every subcommand uses.
 pub struct Context {
@@ -126,8 +131,9 @@ fn institutions(
     if progress {
         eprint!("downloading the institution list...");
     }
-    // TODO: show byte progress during the download once the client reports it.
+    SHOW_PROGRESS.store(progress, Ordering::Relaxed);
     let response = context.client.get_institutions();
+    SHOW_PROGRESS.store(false, Ordering::Relaxed);
     let response = match response {
         Ok(response) => response,
         Err(error) => {

@@ -10,9 +10,10 @@ mod views;
 use std::error::Error as _;
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
+use std::sync::atomic::Ordering;
 
 use aggcat::sandbox::{Sandbox, SandboxHandle};
-use aggcat::{AggcatClient, Error};
+use aggcat::{AggcatClient, AggcatClientBuilder, Error};
 
 use args::{Invocation, UsageError};
 use commands::Context;
@@ -86,7 +87,7 @@ fn run(program: String, globals: args::Globals, parsed: &args::Parsed) -> Result
     let client = if globals.sandbox {
         sandbox = start_sandbox()?;
         let customer = globals.customer.as_deref().unwrap_or(SANDBOX_CUSTOMER);
-        let client = sandbox.client(customer)?;
+        let client = with_progress(sandbox.client_builder(customer)).build()?;
         if parsed.spec.needs_sandbox_login {
             link_sandbox_bank(&client, customer)?;
         }
@@ -96,7 +97,7 @@ fn run(program: String, globals: args::Globals, parsed: &args::Parsed) -> Result
             Some(customer) => AggcatClient::builder_from_env_for_customer(customer)?,
             None => AggcatClient::builder_from_env()?,
         };
-        builder.build()?
+        with_progress(builder).build()?
     };
 
     let context = Context {
@@ -109,6 +110,18 @@ fn run(program: String, globals: args::Globals, parsed: &args::Parsed) -> Result
     commands::run(&context, parsed, &mut out)?;
     out.flush()?;
     Ok(())
+}
+
+/// Shows download progress on stderr while a command sets [`commands::SHOW_PROGRESS`].
+fn with_progress(builder: AggcatClientBuilder) -> AggcatClientBuilder {
+    builder.progress(|progress| {
+        if commands::SHOW_PROGRESS.load(Ordering::Relaxed) {
+            eprint!(
+                "\rdownloading the institution list... {} KiB",
+                progress.received / 1024
+            );
+        }
+    })
 }
 
 fn start_sandbox() -> Result<SandboxHandle, Failure> {
