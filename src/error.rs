@@ -47,6 +47,8 @@ pub enum Error {
     Key {
         /// What was wrong with the key.
         kind: KeyErrorKind,
+        /// The key file, when the key was read from one.
+        path: Option<PathBuf>,
         /// The openssl error stack, when openssl reported one.
         source: Option<openssl::error::ErrorStack>,
     },
@@ -257,6 +259,15 @@ impl fmt::Display for Error {
                 f,
                 "missing credential fields {missing:?} for institution {institution_id}: \
                  it requires {required:?}, the call gave {given:?}"
+            ),
+            Error::Key {
+                kind,
+                path: Some(path),
+                ..
+            } => write!(
+                f,
+                "failed to load the private key {}: {kind}",
+                path.display()
             ),
             Error::Key { kind, .. } => write!(f, "failed to load the private key: {kind}"),
             Error::Io { path, .. } => write!(f, "failed to access file {}", path.display()),
