@@ -83,12 +83,26 @@ struct Reply {
     body: Vec<u8>,
 }
 
-/// Percent-encodes one path segment taken from `parameter`, rejecting an empty value.
+/// The longest id accepted in a path. Real ids are at most 20 digits; far longer ones would
+/// exceed the HTTP library's URI limit (64 KiB) once percent-encoded.
+const MAX_ID_LENGTH: usize = 1024;
+
+/// Percent-encodes one path segment taken from `parameter`, rejecting an empty or over-long
+/// value.
 pub(crate) fn path_segment(parameter: &'static str, value: &str) -> Result<String> {
     if value.is_empty() {
         return Err(Error::InvalidInput {
             parameter,
             reason: "the id is empty".to_owned(),
+        });
+    }
+    if value.len() > MAX_ID_LENGTH {
+        return Err(Error::InvalidInput {
+            parameter,
+            reason: format!(
+                "the id is {} bytes long, more than the maximum of {MAX_ID_LENGTH}",
+                value.len()
+            ),
         });
     }
     Ok(percent_encode(value))
@@ -499,6 +513,22 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn path_segment_rejects_long_id() {
+        let long = "1".repeat(100_000);
+
+        let error = path_segment("account_id", &long).unwrap_err();
+
+        assert!(matches!(
+            error,
+            Error::InvalidInput {
+                parameter: "account_id",
+                ..
+            }
+        ));
+        assert!(error.to_string().len() < 200, "{error}");
     }
 
     #[test]
