@@ -104,7 +104,8 @@ pub enum Error {
         /// The first characters of the body, with every secret the client holds removed.
         excerpt: String,
     },
-    /// A document is not well-formed XML, is cut short, or uses a DTD (which stays refused).
+    /// A document is not well-formed XML, is cut short, uses a DTD (which stays refused), or
+    /// nests elements deeper than 1,024 levels.
     Xml {
         /// Where the document came from, for example `GET /v1/institutions`.
         context: String,
