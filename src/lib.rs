@@ -70,10 +70,15 @@ pub mod xml;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 
+pub use client::{
+    AggcatClient, AggcatClientBuilder, IntoDate, IntoOptionalDate, DEFAULT_BASE_URL,
+    DEFAULT_SAML_URL,
+};
 pub use error::{
     ApiError, AuthenticationError, AuthenticationErrorKind, Error, KeyErrorKind, Result,
 };
-pub use client::{AggcatClient, AggcatClientBuilder, IntoDate, IntoOptionalDate, DEFAULT_BASE_URL, DEFAULT_SAML_URL};
 pub use key::PrivateKey;
-pub use response::{AggcatResponse, Content, CredentialField};
+pub use response::{
+    AggcatResponse, Challenge, ChallengeChoice, ChallengeQuestion, Content, CredentialField,
+};
 pub use xml::XmlNode;
