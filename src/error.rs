@@ -208,6 +208,10 @@ pub struct ApiError {
     pub correlation_id: Option<String>,
     /// The `intuit_tid` response header.
     pub intuit_tid: Option<String>,
+    /// The first characters of a body that is not a `Status` document (a proxy's HTML page,
+    /// for example), with every secret the client holds removed. `None` for a `Status`
+    /// document or an empty body.
+    pub excerpt: Option<String>,
 }
 
 impl Error {
@@ -332,6 +336,9 @@ impl fmt::Display for ApiError {
         if let Some(id) = &self.correlation_id {
             write!(f, " [correlation id {id}]")?;
         }
+        if let Some(excerpt) = &self.excerpt {
+            write!(f, ": {excerpt:?}")?;
+        }
         Ok(())
     }
 }
@@ -373,6 +380,7 @@ mod tests {
             error_message: Some("Invalid institution id".into()),
             correlation_id: Some("gw-1234".into()),
             intuit_tid: None,
+            excerpt: None,
         }));
 
         assert_eq!(

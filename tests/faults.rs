@@ -454,7 +454,13 @@ fn html_502_is_api_error() {
     let api = error.api_error().expect("an Error::Api");
     assert_eq!(api.status, 502);
     assert_eq!(api.error_code, None);
-    assert!(error.to_string().contains("502"), "{error}");
+    let excerpt = api.excerpt.as_deref().expect("an excerpt of the page");
+    assert!(
+        excerpt.contains("<title>502 Bad Gateway</title>"),
+        "{excerpt}"
+    );
+    assert!(excerpt.chars().count() <= 121, "{excerpt}");
+    assert!(error.to_string().contains("502 Bad Gateway"), "{error}");
     assert_eq!(settled_count(&sandbox, "GET", "/accounts"), 1);
 }
 
@@ -558,6 +564,7 @@ fn unavailable_data_call_is_api_error() {
     assert_eq!(api.error_code.as_deref(), Some("503"));
     assert_eq!(api.error_type.as_deref(), Some("SYSTEM_ERROR"));
     assert_eq!(api.correlation_id.as_deref(), Some("gw-fault-503"));
+    assert_eq!(api.excerpt, None);
 }
 
 #[test]

@@ -290,7 +290,7 @@ fn run_calls(sandbox: &SandboxHandle, client: &AggcatClient, shown: &mut Shown) 
             Fault::Body {
                 status: 200,
                 content_type: "text/html".into(),
-                body: page.into_bytes(),
+                body: page.clone().into_bytes(),
             },
         )])
         .expect("the rule is valid");
@@ -305,6 +305,28 @@ fn run_calls(sandbox: &SandboxHandle, client: &AggcatClient, shown: &mut Shown) 
         }
         other => panic!("expected Error::UnexpectedContent, got {other:?}"),
     }
+    sandbox
+        .set_faults(&[FaultRule::new(
+            "POST /v1/institutions/*/logins",
+            Fault::Body {
+                status: 500,
+                content_type: "text/html".into(),
+                body: page.clone().into_bytes(),
+            },
+        )])
+        .expect("the rule is valid");
+    let failed = client.discover_and_add_accounts(
+        CCBANK,
+        &[("Banking Userid", "direct"), ("Banking Password", PASSWORD)],
+    );
+    shown.result(&failed);
+    let excerpt = failed
+        .as_ref()
+        .err()
+        .and_then(Error::api_error)
+        .and_then(|api| api.excerpt.clone())
+        .expect("an Error::Api with an excerpt");
+    assert!(excerpt.starts_with("<html><redacted>"), "{excerpt}");
     sandbox.set_faults(&[]).expect("no rules is valid");
 
     let wrong_passphrase = sandbox
