@@ -4,6 +4,10 @@
 //! parse are walked, formatted and written back with `to_xml`, which must parse to an equal
 //! tree. The mutations come from a fixed-seed generator, so a failure repeats on every run and
 //! its label (`file`, mutation, offset) names the input.
+//!
+//! With the `sandbox` feature, the sandbox's generated documents and captured replies get the
+//! same treatment, and a few hundred mutated replies are served to the client over a socket,
+//! where each must become a response or a typed error of the classification path.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -478,4 +482,228 @@ fn wide_documents_still_parse() {
     let root = XmlNode::parse(&document).expect("a wide document parses");
 
     assert_eq!(root.len(), 20_000);
+}
+
+/// The same mutations on documents the sandbox generates and serves, parsed directly and
+/// classified by the client over a real socket.
+#[cfg(feature = "sandbox")]
+mod sandbox_documents {
+    use std::collections::BTreeMap;
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    use std::time::Instant;
+
+    use aggcat::sandbox::{documents, Fault, FaultRule, Sandbox, SandboxHandle};
+    use aggcat::{AggcatClient, Error};
+
+    use super::{corrupt_all, edit_several, truncate_all, Generator, Sample, Tally};
+
+    const CCBANK: &str = "100000";
+    /// Mutated replies served to the client per captured reply.
+    const LIVE_CASES_PER_REPLY: usize = 120;
+
+    fn generated_samples() -> Vec<Sample> {
+        vec![
+            Sample {
+                name: "documents::institutions_xml(60, 1)".into(),
+                bytes: documents::institutions_xml(60, 1).into_bytes(),
+            },
+            Sample {
+                name: "documents::transactions_xml(40, 1)".into(),
+                bytes: documents::transactions_xml(40, 1).into_bytes(),
+            },
+            Sample {
+                name: "documents::accounts_xml(12, 1)".into(),
+                bytes: documents::accounts_xml(12, 1).into_bytes(),
+            },
+        ]
+    }
+
+    /// A reply captured from the sandbox, with how to request it again.
+    struct Captured {
+        sample: Sample,
+        call: Call,
+    }
+
+    #[derive(Clone, Copy, Debug)]
+    enum Call {
+        CredentialFields,
+        CustomerAccounts,
+        Challenge,
+        UnknownAccount,
+    }
+
+    impl Call {
+        fn route(self) -> &'static str {
+            match self {
+                Call::CredentialFields => "GET /v1/institutions/100000",
+                Call::CustomerAccounts => "GET /v1/accounts",
+                Call::Challenge => "POST /v1/institutions/*/logins",
+                Call::UnknownAccount => "GET /v1/accounts/999999",
+            }
+        }
+
+        fn status(self) -> u16 {
+            match self {
+                Call::Challenge => 401,
+                Call::UnknownAccount => 404,
+                _ => 200,
+            }
+        }
+
+        /// Makes the call and returns the name of the outcome, or `Err` for an error that the
+        /// classification of a body cannot cause (a transport failure, for example).
+        fn run(self, client: &AggcatClient) -> Result<&'static str, String> {
+            let outcome = match self {
+                Call::CredentialFields => client.get_credential_fields(CCBANK).map(|_| ()),
+                Call::CustomerAccounts => client.get_customer_accounts().map(|_| ()),
+                Call::UnknownAccount => client.get_account("999999").map(|_| ()),
+                Call::Challenge => client
+                    .discover_and_add_accounts(
+                        CCBANK,
+                        &[("Banking Userid", "tfa_choice"), ("Banking Password", "go")],
+                    )
+                    .and_then(|response| response.challenge().map(|_| ())),
+            };
+            match outcome {
+                Ok(()) => Ok("parsed"),
+                Err(Error::Xml { .. }) => Ok("Error::Xml"),
+                Err(Error::UnexpectedContent { .. }) => Ok("Error::UnexpectedContent"),
+                Err(Error::Api(_)) => Ok("Error::Api"),
+                Err(Error::MissingElement { .. }) => Ok("Error::MissingElement"),
+                Err(Error::InvalidValue { .. }) => Ok("Error::InvalidValue"),
+                Err(other) => Err(format!("{other:?}")),
+            }
+        }
+    }
+
+    fn capture_replies(client: &AggcatClient) -> Vec<Captured> {
+        let details = client.get_institution_details(CCBANK).unwrap();
+        client
+            .discover_and_add_accounts(
+                CCBANK,
+                &[("Banking Userid", "direct"), ("Banking Password", "go")],
+            )
+            .unwrap();
+        let accounts = client.get_customer_accounts().unwrap();
+        let challenge = client
+            .discover_and_add_accounts(
+                CCBANK,
+                &[("Banking Userid", "tfa_choice"), ("Banking Password", "go")],
+            )
+            .unwrap();
+        let unknown = client.get_account("999999").unwrap_err();
+        assert_eq!(unknown.status(), Some(404));
+
+        let sample = |name: &str, bytes: &[u8]| Sample {
+            name: format!("live {name}"),
+            bytes: bytes.to_vec(),
+        };
+        vec![
+            Captured {
+                sample: sample("institution 100000", details.body()),
+                call: Call::CredentialFields,
+            },
+            Captured {
+                sample: sample("accounts of direct", accounts.body()),
+                call: Call::CustomerAccounts,
+            },
+            Captured {
+                sample: sample("tfa_choice challenge", challenge.body()),
+                call: Call::Challenge,
+            },
+            Captured {
+                sample: sample(
+                    "404 Status",
+                    br#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Status xmlns="http://schema.intuit.com/platform/fdatafeed/common/v1"><errorInfo><errorType>APP_ERROR</errorType><errorCode>api.database.notfound</errorCode><errorMessage>No account found</errorMessage><correlationId>gw-1</correlationId></errorInfo></Status>"#,
+                ),
+                call: Call::UnknownAccount,
+            },
+        ]
+    }
+
+    fn start() -> (SandboxHandle, AggcatClient) {
+        let sandbox = Sandbox::builder().institutions(20).start().unwrap();
+        let client = sandbox.client("mutation-customer").unwrap();
+        (sandbox, client)
+    }
+
+    #[test]
+    fn generated_and_live_documents_fail_typed() {
+        let (_sandbox, client) = start();
+        let mut samples = generated_samples();
+        samples.extend(
+            capture_replies(&client)
+                .into_iter()
+                .map(|captured| captured.sample),
+        );
+        let started = Instant::now();
+        let mut tally = Tally::default();
+
+        truncate_all(&samples, &mut tally);
+        corrupt_all(&samples, 0x5A4D_B0C5, &mut tally);
+
+        tally.assert_clean("sandbox documents");
+        println!("sandbox documents took {:?}", started.elapsed());
+        assert!(tally.cases > 5_000, "only {} cases", tally.cases);
+    }
+
+    #[test]
+    fn client_classifies_mutated_replies() {
+        let (sandbox, client) = start();
+        let captured = capture_replies(&client);
+        let mut generator = Generator(0xC1A5_51F1);
+        let mut outcomes: BTreeMap<&'static str, usize> = BTreeMap::new();
+        let mut failures = Vec::new();
+        let started = Instant::now();
+
+        for Captured { sample, call } in &captured {
+            let length = sample.bytes.len();
+            for case in 0..LIVE_CASES_PER_REPLY {
+                let body = match case % 3 {
+                    0 => sample.bytes[..case * length / LIVE_CASES_PER_REPLY].to_vec(),
+                    1 => {
+                        let mut bytes = sample.bytes.clone();
+                        let at = generator.below(length);
+                        bytes[at] = generator.byte();
+                        bytes
+                    }
+                    _ => edit_several(&sample.bytes, &mut generator),
+                };
+                let headers = match call {
+                    Call::Challenge => vec![
+                        ("challengeSessionId".to_owned(), "session-1".to_owned()),
+                        ("challengeNodeId".to_owned(), "10.136.17.82".to_owned()),
+                    ],
+                    _ => Vec::new(),
+                };
+                sandbox
+                    .set_faults(&[FaultRule::new(
+                        call.route(),
+                        Fault::Body {
+                            status: call.status(),
+                            content_type: "application/xml".into(),
+                            headers,
+                            body,
+                        },
+                    )])
+                    .unwrap();
+                match catch_unwind(AssertUnwindSafe(|| call.run(&client))) {
+                    Ok(Ok(outcome)) => *outcomes.entry(outcome).or_default() += 1,
+                    Ok(Err(error)) => {
+                        failures.push(format!("{} case {case}: {error}", sample.name))
+                    }
+                    Err(_) => failures.push(format!("{} case {case}: panicked", sample.name)),
+                }
+            }
+        }
+
+        println!(
+            "client classified {} mutated replies in {:?}: {outcomes:?}",
+            captured.len() * LIVE_CASES_PER_REPLY,
+            started.elapsed()
+        );
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        assert!(outcomes.contains_key("Error::Xml"), "{outcomes:?}");
+        assert!(outcomes.contains_key("Error::Api"), "{outcomes:?}");
+    }
 }

@@ -290,6 +290,7 @@ fn run_calls(sandbox: &SandboxHandle, client: &AggcatClient, shown: &mut Shown) 
             Fault::Body {
                 status: 200,
                 content_type: "text/html".into(),
+                headers: Vec::new(),
                 body: page.clone().into_bytes(),
             },
         )])
@@ -311,6 +312,7 @@ fn run_calls(sandbox: &SandboxHandle, client: &AggcatClient, shown: &mut Shown) 
             Fault::Body {
                 status: 500,
                 content_type: "text/html".into(),
+                headers: Vec::new(),
                 body: page.clone().into_bytes(),
             },
         )])

@@ -77,12 +77,15 @@ pub enum Fault {
     LargeBody(usize),
     /// Replies normally but with this `Content-Type`.
     WrongContentType(String),
-    /// Replies with this status, content type and body.
+    /// Replies with this status, content type, headers and body.
     Body {
         /// The HTTP status.
         status: u16,
         /// The `Content-Type` header.
         content_type: String,
+        /// More headers, for example `challengeSessionId` and `challengeNodeId` to make a 401
+        /// a challenge.
+        headers: Vec<(String, String)>,
         /// The body bytes, sent as they are.
         body: Vec<u8>,
     },
@@ -367,12 +370,17 @@ pub(crate) fn before_dispatch(fault: &Fault, body: &[u8], stopping: &AtomicBool)
         Fault::Body {
             status,
             content_type,
+            headers,
             body,
-        } => Some(Reply {
-            status: *status,
-            headers: vec![("Content-Type".into(), content_type.clone())],
-            body: body.clone(),
-        }),
+        } => {
+            let mut all_headers = vec![("Content-Type".to_string(), content_type.clone())];
+            all_headers.extend(headers.iter().cloned());
+            Some(Reply {
+                status: *status,
+                headers: all_headers,
+                body: body.clone(),
+            })
+        }
         _ => None,
     }
 }
