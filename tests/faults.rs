@@ -294,10 +294,7 @@ fn cut_short_delete_not_resent() {
     });
 
     let error = result.expect_err("a reply shorter than its Content-Length is an error");
-    assert!(
-        matches!(error, Error::Transport { .. }),
-        "{error:?}"
-    );
+    assert!(matches!(error, Error::Transport { .. }), "{error:?}");
     assert_eq!(settled_count(&sandbox, "DELETE", &ids[0]), 1);
     assert_eq!(account_ids(&client).len(), 9);
 }
@@ -746,4 +743,28 @@ fn invalid_fault_route_rejected() {
         }
         other => panic!("expected Error::InvalidConfig, got {other:?}"),
     }
+}
+
+#[test]
+fn gate_relays_tls_and_closes() {
+    let sandbox = Sandbox::builder()
+        .institutions(20)
+        .tls(true)
+        .fault("GET /v1/accounts", Fault::CloseMidBody)
+        .start()
+        .expect("the sandbox starts");
+    let client = client(&sandbox);
+
+    let institutions = client
+        .get_institutions()
+        .expect("a verified TLS call passes through the gate");
+    let (result, elapsed) = within(TIMEOUT_BOUND, move || client.get_customer_accounts());
+
+    assert_eq!(institutions.status_code(), 200);
+    let error = result.expect_err("a reply cut mid-body is an error");
+    assert!(
+        matches!(error, Error::Transport { .. } | Error::Xml { .. }),
+        "{error:?}"
+    );
+    assert!(elapsed < TIMEOUT_BOUND, "took {elapsed:?}");
 }
