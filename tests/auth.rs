@@ -268,3 +268,91 @@ fn customer_ids_needing_escapes() {
         );
     }
 }
+
+#[test]
+fn every_key_form_authenticates() {
+    use openssl::pkey::PKey;
+    use openssl::rsa::Rsa;
+    use openssl::symm::Cipher;
+
+    let sandbox = sandbox();
+    let application = sandbox.application();
+    let key = PKey::private_key_from_pem(application.private_key_pem.as_bytes()).unwrap();
+    let rsa = Rsa::private_key_from_pem(application.private_key_pem.as_bytes()).unwrap();
+    let passphrase = b"pw-Test!";
+    let forms: Vec<(&str, Vec<u8>, Option<&str>)> = vec![
+        ("PKCS#1 PEM", rsa.private_key_to_pem().unwrap(), None),
+        ("PKCS#8 PEM", key.private_key_to_pem_pkcs8().unwrap(), None),
+        (
+            "encrypted PKCS#8 PEM",
+            key.private_key_to_pem_pkcs8_passphrase(Cipher::aes_256_cbc(), passphrase)
+                .unwrap(),
+            Some("pw-Test!"),
+        ),
+        (
+            "legacy encrypted PEM",
+            rsa.private_key_to_pem_passphrase(Cipher::aes_128_cbc(), passphrase)
+                .unwrap(),
+            Some("pw-Test!"),
+        ),
+        ("PKCS#1 DER", rsa.private_key_to_der().unwrap(), None),
+        (
+            "CRLF PEM",
+            String::from_utf8(key.private_key_to_pem_pkcs8().unwrap())
+                .unwrap()
+                .replace('\n', "\r\n")
+                .into_bytes(),
+            None,
+        ),
+    ];
+
+    for (form, bytes, passphrase) in forms {
+        let mut builder = aggcat::AggcatClient::builder(
+            &application.consumer_key,
+            &application.consumer_secret,
+            &application.saml_identity_provider_id,
+            "auth-key-forms",
+        )
+        .private_key_pem(bytes)
+        .base_url(&sandbox.base_url())
+        .saml_url(&sandbox.saml_url());
+        if let Some(passphrase) = passphrase {
+            builder = builder.passphrase(passphrase);
+        }
+        let client = builder.build().unwrap_or_else(|e| panic!("{form}: {e}"));
+
+        client
+            .authenticate()
+            .unwrap_or_else(|e| panic!("{form}: {e}"));
+    }
+}
+
+#[test]
+fn unregistered_key_is_refused() {
+    let sandbox = sandbox();
+    let application = sandbox.application();
+    let other = openssl::rsa::Rsa::generate(2048).unwrap();
+    let client = aggcat::AggcatClient::builder(
+        &application.consumer_key,
+        &application.consumer_secret,
+        &application.saml_identity_provider_id,
+        "auth-other-key",
+    )
+    .private_key_pem(other.private_key_to_pem().unwrap())
+    .base_url(&sandbox.base_url())
+    .saml_url(&sandbox.saml_url())
+    .build()
+    .unwrap();
+
+    let error = client.authenticate().unwrap_err();
+
+    assert_eq!(
+        authentication_kind(&error),
+        AuthenticationErrorKind::TokenExchange
+    );
+    let Error::Authentication(auth) = &error else {
+        unreachable!()
+    };
+    assert_eq!(auth.oauth_problem.as_deref(), Some("signature_invalid"));
+    assert_eq!(sandbox.token_exchanges(), 0);
+}

@@ -140,3 +140,83 @@ fn cdata_memo_decoded() {
         .collect();
     assert!(memos.iter().any(|m| m == "Check #1042 <void>"), "{memos:?}");
 }
+
+/// The sandbox institution with exactly three shown keys and one hidden key.
+const HIDDEN_KEY: &str = "100002";
+
+#[test]
+fn three_required_fields_by_name() {
+    let sandbox = sandbox();
+    let client = client(&sandbox, "documents-three-fields");
+
+    let fields = client.get_credential_fields(HIDDEN_KEY).unwrap();
+
+    let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["Banking Userid", "Banking Password", "Site Key"]);
+    let response = client
+        .discover_and_add_accounts(
+            HIDDEN_KEY,
+            &[
+                ("Site Key", "blue"),
+                ("Banking Password", "anyvalue"),
+                ("Banking Userid", "direct"),
+            ],
+        )
+        .unwrap();
+    assert_eq!(response.status_code(), 201);
+}
+
+#[test]
+fn leading_zero_id_kept_in_path() {
+    let sandbox = sandbox();
+    let client = client(&sandbox, "documents-leading-zeros");
+    let accounts = discover(&client, "leading_zeros");
+    let account_id = text(&accounts.get(0).unwrap(), "account_id").to_string();
+    assert_eq!(account_id, "000000000001");
+
+    let response = client.get_account(&account_id).unwrap();
+
+    let sent = sandbox.requests().into_iter().last().unwrap();
+    assert!(
+        sent.target.ends_with("/accounts/000000000001"),
+        "{}",
+        sent.target
+    );
+    assert_eq!(
+        text(&xml(&response).get(0).unwrap(), "account_id"),
+        "000000000001"
+    );
+}
+
+#[test]
+fn one_transaction_still_a_list() {
+    let sandbox = sandbox();
+    let client = client(&sandbox, "documents-one-transaction");
+    let accounts = discover(&client, "one_transaction");
+    let account_id = text(&accounts.get(0).unwrap(), "account_id").to_string();
+    let today = OffsetDateTime::now_utc().date();
+
+    let response = client
+        .get_account_transactions(&account_id, today - Duration::days(30), today)
+        .unwrap();
+
+    let transactions = xml(&response);
+    assert_eq!(transactions.len(), 1);
+    assert_eq!(transactions.children().count(), 1);
+}
+
+#[test]
+fn escaped_institution_name_decoded() {
+    let sandbox = sandbox();
+    let client = client(&sandbox, "documents-escaped-name");
+
+    let response = client.get_institutions().unwrap();
+
+    let bennett = xml(&response)
+        .children()
+        .find(|i| i.field("institution_name") == Some("Bennett Savings Bank & Trust"));
+    assert!(bennett.is_some(), "the decoded name is missing");
+    assert!(response
+        .to_xml()
+        .contains("Bennett Savings Bank &amp; Trust"));
+}

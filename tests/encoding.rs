@@ -50,6 +50,8 @@ fn password_with_markup_arrives_intact() {
         .unwrap();
 
     assert_eq!(response.status_code(), 201);
+    let parsed = sandbox.last_credentials("encoding-password").unwrap();
+    assert!(parsed.contains(&("Banking Password".to_string(), password.to_string())));
 }
 
 #[test]
@@ -85,6 +87,8 @@ fn form_like_password_stays_in_body() {
     );
     let body = String::from_utf8(sent.body).unwrap();
     assert!(body.contains("<value>a=1&amp;b=2</value>"), "{body}");
+    let parsed = sandbox.last_credentials("encoding-form-like").unwrap();
+    assert!(parsed.contains(&("Banking Password".to_string(), "a=1&b=2".to_string())));
 }
 
 #[test]
@@ -113,6 +117,8 @@ fn challenge_answer_with_markup() {
         .unwrap();
     let body = String::from_utf8(sent.body).unwrap();
     assert!(body.contains("Tom &amp; Jerry &lt;3"), "{body}");
+    let parsed = sandbox.last_answers("encoding-answer").unwrap();
+    assert_eq!(parsed, ["Tom & Jerry <3"]);
 }
 
 #[test]

@@ -405,3 +405,76 @@ fn gzip_reply_is_decoded() {
         .unwrap_or_default();
     assert!(accept.contains("gzip"), "accept-encoding {accept:?}");
 }
+
+#[test]
+fn progress_reports_each_chunk() {
+    let sandbox = aggcat::sandbox::Sandbox::builder()
+        .institutions(2_000)
+        .start()
+        .unwrap();
+    let reports = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = reports.clone();
+    let client = sandbox
+        .client_builder("endpoints-progress")
+        .progress(move |progress| sink.lock().unwrap().push(progress))
+        .build()
+        .unwrap();
+
+    let response = client.get_institutions().unwrap();
+
+    let reports = reports.lock().unwrap();
+    let body_len = response.body().len() as u64;
+    assert!(reports.len() >= 3, "{} reports", reports.len());
+    assert!(reports
+        .windows(2)
+        .all(|pair| pair[0].received <= pair[1].received));
+    let last = reports.last().unwrap();
+    assert_eq!(last.received, body_len);
+    assert_eq!(last.total, Some(body_len));
+}
+
+#[test]
+fn progress_keeps_size_limit() {
+    let sandbox = sandbox();
+    let client = sandbox
+        .client_builder("endpoints-progress-limit")
+        .max_response_size(16 * 1024)
+        .progress(|_| {})
+        .build()
+        .unwrap();
+
+    let error = client.get_institutions().unwrap_err();
+
+    assert!(
+        matches!(error, Error::ResponseTooLarge { limit: 16_384, .. }),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn saved_reply_parses_to_same_tree() {
+    let sandbox = sandbox();
+    let client = client(&sandbox, "endpoints-save");
+    let response = client.get_institutions().unwrap();
+    let path = std::env::temp_dir().join(format!("aggcat-save-{}.xml", std::process::id()));
+
+    response.save(&path).unwrap();
+    let loaded = aggcat::XmlNode::parse_file(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+
+    assert_eq!(&loaded, xml(&response));
+    assert_eq!(loaded.len(), 200);
+}
+
+#[test]
+fn save_to_missing_folder_is_io_error() {
+    let sandbox = sandbox();
+    let client = client(&sandbox, "endpoints-save-error");
+    let response = client.get_institution_details(CCBANK).unwrap();
+
+    let error = response
+        .save("/nonexistent-folder/aggcat/details.xml")
+        .unwrap_err();
+
+    assert!(matches!(error, Error::Io { .. }), "{error:?}");
+}
