@@ -19,7 +19,7 @@ const CUSTOMER: &str = "fault-customer";
 const READ_TIMEOUT: Duration = Duration::from_secs(1);
 /// How long a stalled reply waits, well past [`READ_TIMEOUT`].
 const STALL: Duration = Duration::from_secs(5);
-/// How long a [`Fault::Delay`] holds a request before the sandbox handles it.
+/// How long a [`Fault::Delay`] postpones handling a request.
 const DELAY: Duration = Duration::from_secs(3);
 /// The bound for an error caused by [`READ_TIMEOUT`]: the timeout plus generous slack for a
 /// debug build on a busy machine.
@@ -29,7 +29,7 @@ const HOSTILE_BOUND: Duration = Duration::from_secs(2);
 const LOGIN_ROUTE: &str = "POST /v1/institutions/*/logins";
 
 // A counting allocator, so that the hostile-document tests can check that rejection allocates
-// little. Counts are per thread; the client does its work on the calling thread.
+// little. Counts are per thread, and the client does its work on the calling thread.
 thread_local! {
     static LIVE_BYTES: Cell<usize> = const { Cell::new(0) };
     static PEAK_BYTES: Cell<usize> = const { Cell::new(0) };

@@ -279,7 +279,7 @@ fn run_calls(sandbox: &SandboxHandle, client: &AggcatClient, shown: &mut Shown) 
 
     // A page that repeats the secrets within the excerpt's first 120 characters. The token
     // secret is the current one: the token secret never travels in a request, so a server can
-    // only repeat one it issued, and the client redacts the one it holds.
+    // only repeat one it issued, and the client redacts the current one.
     let page = format!(
         "<html>{PASSWORD} {CONSUMER_SECRET} {RENEWED_TOKEN_SECRET} {}</html>",
         aggcat::oauth::percent_encode(PASSWORD)
