@@ -106,7 +106,8 @@ pub enum Error {
         /// The first characters of the body, with every secret the client holds removed.
         excerpt: String,
     },
-    /// A document is not well-formed XML, is cut short, or uses a DTD (which stays refused).
+    /// A document is not well-formed XML, is cut short, uses a DTD (which stays refused), or
+    /// nests elements deeper than 1,024 levels.
     Xml {
         /// Where the document came from, for example `GET /v1/institutions`.
         context: String,
@@ -209,6 +210,10 @@ pub struct ApiError {
     pub correlation_id: Option<String>,
     /// The `intuit_tid` response header.
     pub intuit_tid: Option<String>,
+    /// The first characters of a body that is not a `Status` document (a proxy's HTML page,
+    /// for example), with every secret the client holds removed. `None` for a `Status`
+    /// document or an empty body.
+    pub excerpt: Option<String>,
 }
 
 impl Error {
@@ -342,6 +347,9 @@ impl fmt::Display for ApiError {
         if let Some(id) = &self.correlation_id {
             write!(f, " [correlation id {id}]")?;
         }
+        if let Some(excerpt) = &self.excerpt {
+            write!(f, ": {excerpt:?}")?;
+        }
         Ok(())
     }
 }
@@ -383,6 +391,7 @@ mod tests {
             error_message: Some("Invalid institution id".into()),
             correlation_id: Some("gw-1234".into()),
             intuit_tid: None,
+            excerpt: None,
         }));
 
         assert_eq!(

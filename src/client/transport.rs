@@ -353,7 +353,16 @@ impl Inner {
             })));
         }
         if !(200..300).contains(&status) && !is_challenge {
-            return Err(api_error(call.method, url, status, &headers, &body));
+            let excerpt = (parse_status(&body).is_none() && !body.is_empty())
+                .then(|| self.excerpt(call, &body));
+            return Err(api_error(
+                call.method,
+                url,
+                status,
+                &headers,
+                &body,
+                excerpt,
+            ));
         }
 
         let raw = call.expect == Expect::FileData || (!self.objectify && !body.is_empty());
@@ -458,6 +467,7 @@ fn api_error(
     status: u16,
     headers: &[(String, String)],
     body: &[u8],
+    excerpt: Option<String>,
 ) -> Error {
     let fields = parse_status(body).unwrap_or_default();
     Error::Api(Box::new(ApiError {
@@ -469,6 +479,7 @@ fn api_error(
         error_message: fields.error_message,
         correlation_id: fields.correlation_id,
         intuit_tid: header_value(headers, "intuit_tid").map(str::to_owned),
+        excerpt,
     }))
 }
 
@@ -573,6 +584,7 @@ mod tests {
             404,
             &headers,
             STATUS_404.as_bytes(),
+            None,
         );
         let api = error.api_error().unwrap();
 
@@ -596,11 +608,16 @@ mod tests {
             502,
             &[],
             b"<html>Bad gateway</html>",
+            Some("<html>Bad gateway</html>".to_owned()),
         );
         let api = error.api_error().unwrap();
 
         assert_eq!(api.status, 502);
         assert_eq!(api.error_code, None);
         assert_eq!(api.error_message, None);
+        assert_eq!(
+            error.to_string(),
+            "GET /v1/accounts returned HTTP 502: \"<html>Bad gateway</html>\""
+        );
     }
 }
