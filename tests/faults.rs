@@ -778,3 +778,52 @@ fn gate_relays_tls_and_closes() {
     );
     assert!(elapsed < TIMEOUT_BOUND, "took {elapsed:?}");
 }
+
+#[test]
+fn echoed_password_scrubbed_from_fields() {
+    let password = "hunter2&<x>-SECRET";
+    let long_tail = "x".repeat(5_000);
+    let status = format!(
+        "<Status xmlns=\"http://schema.intuit.com/platform/fdatafeed/common/v1\"><errorInfo>\
+         <errorType>USER_ERROR</errorType><errorCode>103</errorCode>\
+         <errorMessage>bad password {} {long_tail}</errorMessage>\
+         <correlationId>gw-1</correlationId></errorInfo></Status>",
+        password.replace('&', "&amp;").replace('<', "&lt;")
+    );
+    let sandbox = start(vec![
+        FaultRule::new(
+            LOGIN_ROUTE,
+            Fault::Body {
+                status: 503,
+                content_type: "application/xml".to_string(),
+                headers: Vec::new(),
+                body: status.into_bytes(),
+            },
+        )
+        .times(1),
+        FaultRule::new(
+            LOGIN_ROUTE,
+            Fault::Body {
+                status: 401,
+                content_type: "text/plain".to_string(),
+                headers: vec![(
+                    "WWW-Authenticate".to_string(),
+                    format!("OAuth oauth_problem=\"{password}\""),
+                )],
+                body: format!("oauth_problem={password}").into_bytes(),
+            },
+        ),
+    ]);
+    let client = client(&sandbox);
+
+    let api = direct_login_with(&client, password).unwrap_err();
+    let unauthorized = direct_login_with(&client, password).unwrap_err();
+
+    for error in [&api, &unauthorized] {
+        let printed = format!("{error} {error:?}");
+        assert!(!printed.contains("SECRET"), "{printed}");
+        assert!(printed.len() < 1_000, "{} characters", printed.len());
+    }
+    assert_eq!(api.api_error().unwrap().error_code.as_deref(), Some("103"));
+    assert!(matches!(unauthorized, Error::Authentication(_)));
+}
