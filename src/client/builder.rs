@@ -315,10 +315,9 @@ impl AggcatClientBuilder {
             .timeout_recv_response(Some(self.read_timeout))
             .timeout_per_read(Some(self.read_timeout))
             .timeout_per_write(Some(self.read_timeout))
-            // ureq keeps 3 idle connections per host by default, so threads sharing a client
-            // opened new connections; 16 covers typical thread pools.
-            .max_idle_connections_per_host(16)
-            .max_idle_connections(32)
+            // NOTE: ureq keeps 3 idle connections per host, so 8 threads sharing a client open
+            // new connections often. Raising it to 16 made some calls against the sandbox
+            // (tiny_http 0.12) wait for a reply that never came; the cause is not known yet.
             .build();
         Ok(ureq::Agent::new_with_config(config))
     }
