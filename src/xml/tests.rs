@@ -224,6 +224,36 @@ fn attribute_order_does_not_matter() {
 }
 
 #[test]
+fn attributes_stay_on_their_element() {
+    // The first subtree is built before the second element, so its attributes are added
+    // before those of elements with lower indices.
+    let root = parse(
+        "<r id='r'><a id='a'><a1 id='a1' n='1'><a2 id='a2'/></a1></a><b id='b'>\
+         <b1 id='b1'/></b><c/></r>",
+    );
+    let a = root.child("a").expect("a");
+    let a1 = a.child("a1").expect("a1");
+    let b = root.child("b").expect("b");
+    assert_eq!(root.attribute("id"), Some("r"));
+    assert_eq!(a.attribute("id"), Some("a"));
+    assert_eq!(a1.attribute("id"), Some("a1"));
+    assert_eq!(a1.attribute("n"), Some("1"));
+    assert_eq!(
+        a1.child("a2")
+            .and_then(|a2| a2.attribute("id").map(str::to_owned)),
+        Some("a2".into())
+    );
+    assert_eq!(b.attribute("id"), Some("b"));
+    assert_eq!(
+        b.child("b1")
+            .and_then(|b1| b1.attribute("id").map(str::to_owned)),
+        Some("b1".into())
+    );
+    assert_eq!(root.child("c").expect("c").attribute("id"), None);
+    assert_eq!(parse(&root.to_xml()), root);
+}
+
+#[test]
 fn lookup_by_key_or_local_name() {
     let root = parse(
         "<l:AccountList xmlns:l='urn:list' xmlns='urn:account'>\
