@@ -297,7 +297,9 @@ impl fmt::Display for AuthenticationError {
         let step = match self.kind {
             AuthenticationErrorKind::TokenExchange => "token exchange failed",
             AuthenticationErrorKind::TokenRejected => "the service rejected a fresh OAuth token",
-            AuthenticationErrorKind::Unauthorized => "the service refused the request as unauthorized",
+            AuthenticationErrorKind::Unauthorized => {
+                "the service refused the request as unauthorized"
+            }
         };
         write!(f, "{step} at {}", self.url)?;
         if let Some(status) = self.status {
@@ -312,7 +314,11 @@ impl fmt::Display for AuthenticationError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {} returned HTTP {}", self.method, self.path, self.status)?;
+        write!(
+            f,
+            "{} {} returned HTTP {}",
+            self.method, self.path, self.status
+        )?;
         if let Some(code) = &self.error_code {
             write!(f, ", error code {code}")?;
         }

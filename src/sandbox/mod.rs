@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::error::Result;
 
 pub(crate) mod bank;
+pub mod documents;
 
 /// Entry point: `Sandbox::builder().start()`.
 #[derive(Debug)]
@@ -52,6 +53,12 @@ pub(crate) struct Settings {
     pub lenient_digest: bool,
     /// Accept lower-case account types in `update_account_type`.
     pub lenient_account_type_case: bool,
+    /// Match request-body elements by local name only, ignoring their namespace URIs.
+    pub lenient_namespaces: bool,
+    /// HTTP status of the test bank's login errors (`Status` codes 103 and 187).
+    pub login_error_status: u16,
+    /// Name of CCBank (institution 100000): `CCBank-Beacon` in 2015, `CC Bank` in 2012.
+    pub ccbank_name: String,
     /// Allowed clock skew for SAML conditions and OAuth timestamps.
     pub clock_skew: Duration,
     /// Reject a reused OAuth nonce.
@@ -73,6 +80,9 @@ impl Default for SandboxBuilder {
                 challenge_session_lifetime: Duration::from_secs(10 * 60),
                 lenient_digest: false,
                 lenient_account_type_case: false,
+                lenient_namespaces: false,
+                login_error_status: 503,
+                ccbank_name: "CCBank-Beacon".to_string(),
                 clock_skew: Duration::from_secs(5 * 60),
                 check_nonce: true,
             },

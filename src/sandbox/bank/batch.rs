@@ -1,0 +1,84 @@
+//! Batch ("export") files: generated gzip files and byte-range requests on them.
+
+use std::io::Write;
+
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use time::{Date, Month, OffsetDateTime, Time};
+
+use super::documents::BatchFile;
+use super::generate::SERVICE_OFFSET;
+use super::random::Rng;
+
+/// Generates three deterministic gzip files of tab-separated transaction lines.
+pub(crate) fn generate_files(seed: u64) -> Vec<BatchFile> {
+    let mut rng = Rng::new(seed ^ 0xBA7C);
+    (1..=3u8)
+        .map(|day| {
+            let mut text = String::from("accountId\ttransactionId\tpostedDate\tamount\n");
+            for line in 0..(200 + rng.below(300)) {
+                text.push_str(&format!(
+                    "{}\t{}\t2014-08-{day:02}\t-{}.{:02}\n",
+                    400_000_000_000 + rng.below(1_000_000),
+                    10_000_000_000 + line,
+                    rng.below(900),
+                    rng.below(100)
+                ));
+            }
+            let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+            // Writing into a Vec cannot fail, so an error here would be a flate2 bug; an empty
+            // file is served in that case.
+            let data = encoder
+                .write_all(text.as_bytes())
+                .and_then(|_| encoder.finish())
+                .unwrap_or_default();
+            let modified = Date::from_calendar_date(2014, Month::August, day)
+                .map(|date| date.with_time(Time::from_hms(2, 0, 0).unwrap_or(Time::MIDNIGHT)))
+                .map(|moment| moment.assume_offset(SERVICE_OFFSET))
+                .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+            BatchFile {
+                name: format!("export_transactions_201408{day:02}.txt.gz"),
+                data,
+                modified,
+                deleted: false,
+            }
+        })
+        .collect()
+}
+
+/// Parses a `Range` header (`a-b`, `a-` or `bytes=a-b`, inclusive bounds) for a file of `size`
+/// bytes. Returns the inclusive byte range, or `None` when the range is not satisfiable.
+pub(crate) fn parse_range(header: &str, size: usize) -> Option<(usize, usize)> {
+    let header = header.trim();
+    let spec = match header.get(..6) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("bytes=") => &header[6..],
+        _ => header,
+    };
+    let (first, last) = spec.split_once('-')?;
+    let first: usize = first.trim().parse().ok()?;
+    let last: usize = match last.trim() {
+        "" => size.checked_sub(1)?,
+        text => text.parse().ok()?,
+    };
+    if first >= size || last < first {
+        return None;
+    }
+    Some((first, last.min(size - 1)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_range;
+
+    #[test]
+    fn range_forms() {
+        assert_eq!(parse_range("0-9", 100), Some((0, 9)));
+        assert_eq!(parse_range("bytes=10-19", 100), Some((10, 19)));
+        assert_eq!(parse_range("90-", 100), Some((90, 99)));
+        assert_eq!(parse_range("90-500", 100), Some((90, 99)));
+        assert_eq!(parse_range("100-200", 100), None);
+        assert_eq!(parse_range("9-1", 100), None);
+        assert_eq!(parse_range("abc", 100), None);
+        assert_eq!(parse_range("-5", 100), None);
+    }
+}
