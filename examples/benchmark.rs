@@ -8,6 +8,7 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use aggcat::sandbox::documents;
 use aggcat::XmlNode;
 
 /// Number of timed runs of each measurement; the table shows the median.
@@ -327,120 +328,5 @@ fn format_duration(duration: Duration) -> String {
         format!("{:.1} ms", microseconds / 1000.0)
     } else {
         format!("{microseconds:.1} µs")
-    }
-}
-
-/// Stand-ins for the sandbox's generators, shaped like the captured fixtures.
-mod documents {
-    /// Returns an `Institutions` document with `count` entries, like
-    /// `institutions_excerpt.xml` with new ids.
-    pub fn institutions_xml(count: usize, seed: u64) -> String {
-        let mut random = Random(seed);
-        let mut xml = String::from(
-            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Institutions xmlns="http://schema.intuit.com/platform/fdatafeed/institution/v1" xmlns:ns2="http://schema.intuit.com/platform/fdatafeed/common/v1">"#,
-        );
-        const NAMES: [&str; 6] = [
-            "Carolina Foothills FCU Credit Card",
-            "Appalachian Community FCU Credit Card",
-            "Southside Bank (TX) Credit Card",
-            "Glendale Area Schools FCU Credit Card",
-            "Houston TX Firefighters FCU Credit Card",
-            "Signal Financial &amp; Trust CU",
-        ];
-        for index in 0..count {
-            let name = NAMES[random.below(NAMES.len())];
-            let phone = random.below(10_000_000);
-            xml.push_str(&format!(
-                "<institution><institutionId>{}</institutionId><institutionName>{name} {index}</institutionName>\
-                 <homeUrl>http://www.bank{index}.example.org/index.html</homeUrl>\
-                 <phoneNumber>1-800-{:03}-{:04}</phoneNumber><virtual>false</virtual></institution>",
-                100_001 + index,
-                phone / 10_000,
-                phone % 10_000,
-            ));
-        }
-        xml.push_str("</Institutions>");
-        xml
-    }
-
-    /// Returns a `TransactionList` of credit card transactions like the ruby-aggcat fixture.
-    pub fn transactions_xml(count: usize, seed: u64) -> String {
-        let mut random = Random(seed);
-        let mut xml = String::from(
-            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><ns9:TransactionList xmlns="http://schema.intuit.com/platform/fdatafeed/transaction/v1" xmlns:ns3="http://schema.intuit.com/platform/fdatafeed/cctransaction/v1" xmlns:ns9="http://schema.intuit.com/platform/fdatafeed/transactionlist/v1">"#,
-        );
-        for index in 0..count {
-            let cents = random.below(100_000);
-            let day = 1 + random.below(28);
-            xml.push_str(&format!(
-                "<ns3:CreditCardTransaction><id>{id}</id><currencyType>USD</currencyType>\
-                 <institutionTransactionId>INTUIT-{id}</institutionTransactionId>\
-                 <payeeName>Transaction {index}</payeeName>\
-                 <postedDate>2012-08-{day:02}T00:00:00-06:00</postedDate>\
-                 <userDate>2012-08-{day:02}T00:00:00-06:00</userDate>\
-                 <amount>{}.{:02}</amount><pending>false</pending><categorization><common>\
-                 <normalizedPayeeName>Priceline.com</normalizedPayeeName><merchant>Priceline.com</merchant>\
-                 <sic>9995</sic></common><context><source>CAT</source><categoryName>Travel</categoryName>\
-                 <contextType></contextType><scheduleC>Travel,Meals,Entertainment</scheduleC></context>\
-                 </categorization></ns3:CreditCardTransaction>",
-                cents / 100,
-                cents % 100,
-                id = 75_000_000_000u64 + index as u64,
-            ));
-        }
-        xml.push_str("</ns9:TransactionList>");
-        xml
-    }
-
-    /// Returns an `AccountList` of credit and banking accounts like the python-aggcat fixture.
-    pub fn accounts_xml(count: usize, seed: u64) -> String {
-        let mut random = Random(seed);
-        let mut xml = String::from(
-            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><ns8:AccountList xmlns="http://schema.intuit.com/platform/fdatafeed/account/v1" xmlns:ns6="http://schema.intuit.com/platform/fdatafeed/bankingaccount/v1" xmlns:ns7="http://schema.intuit.com/platform/fdatafeed/creditaccount/v1" xmlns:ns8="http://schema.intuit.com/platform/fdatafeed/accountlist/v1">"#,
-        );
-        for index in 0..count {
-            let (element, prefix, kind) = if random.below(2) == 0 {
-                (
-                    "CreditAccount",
-                    "ns7",
-                    "<ns7:creditAccountType>CREDITCARD</ns7:creditAccountType>",
-                )
-            } else {
-                (
-                    "BankingAccount",
-                    "ns6",
-                    "<ns6:bankingAccountType>CHECKING</ns6:bankingAccountType>",
-                )
-            };
-            let cents = random.below(1_000_000);
-            xml.push_str(&format!(
-                "<{prefix}:{element}><accountId>{}</accountId><status>ACTIVE</status>\
-                 <accountNumber>41000{index:05}</accountNumber><accountNickname>Account {index}</accountNickname>\
-                 <displayPosition>{index}</displayPosition><institutionId>100000</institutionId>\
-                 <balanceDate>2013-08-11T00:00:00-07:00</balanceDate>\
-                 <aggrSuccessDate>2013-08-11T08:52:26.397-07:00</aggrSuccessDate>\
-                 <aggrAttemptDate>2013-08-11T08:52:26.397-07:00</aggrAttemptDate>\
-                 <aggrStatusCode>0</aggrStatusCode><currencyCode>USD</currencyCode>\
-                 <institutionLoginId>82440124</institutionLoginId>{kind}\
-                 <{prefix}:currentBalance>{}.{:02}</{prefix}:currentBalance></{prefix}:{element}>",
-                400_004_530_271u64 + index as u64,
-                cents / 100,
-                cents % 100,
-            ));
-        }
-        xml.push_str("</ns8:AccountList>");
-        xml
-    }
-
-    /// A small xorshift generator, so that every run sees the same documents.
-    struct Random(u64);
-
-    impl Random {
-        fn below(&mut self, bound: usize) -> usize {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            (self.0 % bound as u64) as usize
-        }
     }
 }
