@@ -58,12 +58,15 @@
 #![warn(missing_debug_implementations)]
 
 mod body;
+pub mod cache;
 mod client;
+mod env;
 mod error;
 mod key;
 pub mod oauth;
 mod response;
 pub mod saml;
+pub mod search;
 mod secret;
 pub mod xml;
 
@@ -80,5 +83,6 @@ pub use error::{
 pub use key::PrivateKey;
 pub use response::{
     AggcatResponse, Challenge, ChallengeChoice, ChallengeQuestion, Content, CredentialField,
+    Progress,
 };
 pub use xml::XmlNode;

@@ -157,6 +157,20 @@ impl AggcatResponse {
         std::str::from_utf8(self.body()).unwrap_or("")
     }
 
+    /// Writes the body exactly as received to `path`, for example to keep the slow institution
+    /// list; [`XmlNode::parse_file`] reads it back into the same tree.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`](crate::Error::Io) with the path when the file cannot be written.
+    pub fn save(&self, path: impl AsRef<std::path::Path>) -> crate::Result<()> {
+        let path = path.as_ref();
+        std::fs::write(path, self.body()).map_err(|source| crate::Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
     /// Returns whether this is a multi-factor challenge: HTTP 401 with a `challengeSessionId`
     /// header.
     pub fn is_challenge(&self) -> bool {
@@ -606,4 +620,16 @@ mod tests {
         assert!(parse_status(b"<html><body>Bad gateway</body></html>").is_none());
         assert!(parse_status(b"not xml").is_none());
     }
+}
+
+/// How much of a response body has arrived, reported to the callback set with
+/// [`AggcatClientBuilder::progress`](crate::AggcatClientBuilder::progress).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Progress {
+    /// Body bytes received so far, after gzip decoding.
+    pub received: u64,
+    /// The body's size from `Content-Length`, when the reply declares one and is not
+    /// compressed (the declared size of a gzip body is not the decoded size).
+    pub total: Option<u64>,
 }

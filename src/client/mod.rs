@@ -101,6 +101,9 @@ pub struct AggcatClient {
     inner: std::sync::Arc<Inner>,
 }
 
+/// The callback set with [`AggcatClientBuilder::progress`].
+type ProgressCallback = std::sync::Arc<dyn Fn(crate::Progress) + Send + Sync>;
+
 /// The shared state of a client and its clones.
 struct Inner {
     consumer_key: String,
@@ -114,6 +117,7 @@ struct Inner {
     saml_url: String,
     objectify: bool,
     max_response_size: u64,
+    progress: Option<ProgressCallback>,
     agent: ureq::Agent,
     tokens: tokens::TokenCache,
 }

@@ -143,7 +143,7 @@ impl Inner {
             .get("content-type")
             .and_then(|value| value.to_str().ok())
             .map(str::to_owned);
-        let body = read_body(&mut response, self.max_response_size, "POST", &url)?;
+        let body = read_body(&mut response, self.max_response_size, None, "POST", &url)?;
 
         log::info!(
             "token exchange: POST {url} returned {status} in {} ms",

@@ -6,17 +6,18 @@
 //! connection it checks that the connection is still open and drops it otherwise. This module resends only after a 401 `token_rejected` reply, which the service
 //! sends before it acts on a request.
 
+use std::io::Read;
 use std::time::Instant;
 
 use ureq::http::HeaderValue;
 
 use crate::error::{ApiError, AuthenticationError, AuthenticationErrorKind, Error, Result};
 use crate::oauth::{percent_encode, OAuthSigner};
-use crate::response::{header_value, parse_status, AggcatResponse, Content};
+use crate::response::{header_value, parse_status, AggcatResponse, Content, Progress};
 use crate::xml::{escape_text, parse_with_context};
 
 use super::tokens::{is_token_rejected, response_oauth_problem, Token};
-use super::Inner;
+use super::{Inner, ProgressCallback};
 
 /// Maximum length in characters of the body excerpt in [`Error::UnexpectedContent`].
 const EXCERPT_CHARS: usize = 120;
@@ -147,15 +148,16 @@ pub(crate) fn transport_error(method: &str, url: &str, source: ureq::Error) -> E
     }
 }
 
-/// Reads a whole body, enforcing `limit` bytes after gzip decoding.
+/// Reads a whole body, enforcing `limit` bytes after gzip decoding, and reports each chunk to
+/// `progress`.
 pub(crate) fn read_body(
     response: &mut ureq::http::Response<ureq::Body>,
     limit: u64,
+    progress: Option<&ProgressCallback>,
     method: &str,
     url: &str,
 ) -> Result<Vec<u8>> {
-    let result = response.body_mut().with_config().limit(limit).read_to_vec();
-    result.map_err(|source| {
+    let map_error = |source: ureq::Error| {
         if is_limit_error(&source) {
             Error::ResponseTooLarge {
                 url: strip_query(url).to_owned(),
@@ -164,7 +166,41 @@ pub(crate) fn read_body(
         } else {
             transport_error(method, url, source)
         }
-    })
+    };
+    let Some(progress) = progress else {
+        let body = response.body_mut().with_config().limit(limit).read_to_vec();
+        return body.map_err(map_error);
+    };
+
+    let compressed = response.headers().contains_key("content-encoding");
+    let total = response
+        .headers()
+        .get("content-length")
+        .and_then(|value| value.to_str().ok()?.parse::<u64>().ok())
+        .filter(|_| !compressed);
+    let mut reader = response.body_mut().with_config().limit(limit).reader();
+    let mut body = Vec::with_capacity(total.unwrap_or(0).min(limit) as usize);
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        let read = match reader.read(&mut chunk) {
+            Ok(read) => read,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(map_error(ureq::Error::Io(error))),
+        };
+        if read == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..read]);
+        progress(Progress {
+            received: body.len() as u64,
+            total,
+        });
+    }
+    progress(Progress {
+        received: body.len() as u64,
+        total: Some(body.len() as u64),
+    });
+    Ok(body)
 }
 
 fn is_limit_error(error: &ureq::Error) -> bool {
@@ -263,7 +299,13 @@ impl Inner {
                 Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
             })
             .collect();
-        let body = read_body(&mut response, self.max_response_size, call.method, url)?;
+        let body = read_body(
+            &mut response,
+            self.max_response_size,
+            self.progress.as_ref(),
+            call.method,
+            url,
+        )?;
 
         log::debug!(
             "{} {} returned {status} in {} ms (intuit_tid {})",

@@ -6,6 +6,9 @@
 
 #![allow(dead_code)] // Each test binary uses a different part of this module.
 
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, Ordering};

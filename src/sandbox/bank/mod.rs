@@ -230,6 +230,11 @@ impl Bank {
         )
     }
 
+    /// Returns the ids of the customers the service stores, in no particular order.
+    pub(crate) fn customer_ids(&self) -> Vec<String> {
+        self.customers.keys().cloned().collect()
+    }
+
     /// Returns the number of customers the service stores.
     pub(crate) fn customer_count(&self) -> usize {
         self.customers.len()
