@@ -31,6 +31,7 @@ impl Counts {
 
 /// A running forwarder. Its threads run until the process exits.
 pub struct Forwarder {
+    /// The address it listens on.
     pub address: SocketAddr,
     pub counts: Arc<Counts>,
 }
