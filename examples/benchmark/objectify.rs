@@ -11,7 +11,7 @@ use crate::{median, Row, RUNS};
 /// The minimum duration of one timed sample.
 const MIN_SAMPLE: Duration = Duration::from_millis(10);
 /// The time that the samples of one small document take in all, at least.
-const MIN_TOTAL: Duration = Duration::from_millis(1_500);
+const MIN_TOTAL: Duration = Duration::from_millis(3_000);
 /// The maximum number of samples of one document.
 const MAX_SAMPLES: usize = 51;
 
