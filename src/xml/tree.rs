@@ -113,7 +113,7 @@ impl Document {
     pub(super) fn build(source: &roxmltree::Document<'_>) -> Document {
         let mut builder = Builder::default();
         let root = source.root_element();
-        let root_name = builder.intern(root, [NO_NAME, NO_NAME]);
+        let root_name = builder.intern(root, NO_NAME);
         builder.nodes.push(NodeRecord {
             name: root_name,
             parent: NO_PARENT,
@@ -139,16 +139,20 @@ impl Document {
             let first_child = builder.nodes.len() as u32;
             let first_pending = pending.len();
             let text_start = builder.text.len();
-            let element_name = builder.nodes[index as usize].name;
+            let element_name = builder.nodes[index as usize].name as usize;
             let mut previous_name = NO_NAME;
-            let mut position = 0;
             for child in element.children() {
                 if child.is_element() {
-                    let guesses = builder.guess_names(element_name, position, previous_name);
-                    let name = builder.intern(child, guesses);
-                    builder.remember_name(element_name, position, previous_name, name);
+                    let predicted = match previous_name {
+                        NO_NAME => builder.hints[element_name].first_child,
+                        previous => builder.hints[previous as usize].next_sibling,
+                    };
+                    let name = builder.intern(child, predicted);
+                    match previous_name {
+                        NO_NAME => builder.hints[element_name].first_child = name,
+                        previous => builder.hints[previous as usize].next_sibling = name,
+                    }
                     previous_name = name;
-                    position += 1;
                     builder.nodes.push(NodeRecord {
                         name,
                         parent: index,
@@ -186,77 +190,43 @@ impl Document {
 /// The name index that means no name.
 const NO_NAME: u32 = u32::MAX;
 
-/// The number of namespace URI addresses that [`Builder::intern_namespace`] compares before
-/// hashing the URI.
-const MAX_NAMESPACE_ADDRESSES: usize = 16;
-
-/// The number of child positions per element name for which [`Builder::guess_names`]
-/// remembers the child's name. Elements with more children (such as the root of a long list)
-/// usually repeat one name, which the name of the previous sibling predicts.
-const MAX_REMEMBERED_CHILDREN: usize = 64;
+/// The names that followed a name last time, used to guess the next name without hashing.
+///
+/// Lists of records repeat one sequence of child names, so the guess is usually right, and a
+/// wrong guess costs one string comparison before the hash map lookup.
+#[derive(Clone, Copy)]
+struct NameHints {
+    /// The name of the first child of the last element with this name.
+    first_child: u32,
+    /// The name of the element that followed the last element with this name.
+    next_sibling: u32,
+}
 
 #[derive(Default)]
 struct Builder<'input> {
     nodes: Vec<NodeRecord>,
-    /// For each name, the child names of the last element with that name, in order.
-    child_names: Vec<Vec<u32>>,
-    /// For each name, the name of the element that followed the last element with that name.
-    next_sibling: Vec<u32>,
+    hints: Vec<NameHints>,
     attributes: Vec<AttributeRecord>,
     names: Vec<Name>,
     namespaces: Vec<Namespace>,
     text: String,
     name_ids: HashMap<(u32, &'input str), u32>,
     namespace_ids: HashMap<Box<str>, u32>,
-    /// Address, length and index of the first namespace URIs seen. roxmltree 0.21 stores each
-    /// distinct (prefix, URI) declaration once, so the elements of one namespace share one
-    /// address, and comparing addresses skips hashing the URI.
-    namespace_addresses: Vec<(usize, usize, u32)>,
+    /// Address, length and index of the namespace URI seen last (zero length before the first
+    /// one, which no URI matches). roxmltree 0.21 stores each distinct (prefix, URI)
+    /// declaration once, so elements of one namespace usually repeat the same address, and this
+    /// skips hashing the URI.
+    last_namespace: (usize, usize, u32),
 }
 
 impl<'input> Builder<'input> {
-    /// Returns two guesses of the name of the child at `position` of an element named `parent`,
-    /// whose previous child is named `previous` ([`NO_NAME`] for the first child).
-    ///
-    /// Lists of records repeat one sequence of child names per record type, so the first guess
-    /// (the name at the same position in the last element named `parent`) is usually right.
-    /// The second guess (the name that followed `previous` last time) recovers after an
-    /// optional child was left out. A wrong guess costs one string comparison before the hash
-    /// map lookup.
-    fn guess_names(&self, parent: u32, position: usize, previous: u32) -> [u32; 2] {
-        let same_position = self.child_names[parent as usize]
-            .get(position)
-            .copied()
-            .unwrap_or(NO_NAME);
-        let after_previous = match previous {
-            NO_NAME => NO_NAME,
-            previous => self.next_sibling[previous as usize],
-        };
-        [same_position, after_previous]
-    }
-
-    /// Records the name of the child at `position` for [`Builder::guess_names`].
-    fn remember_name(&mut self, parent: u32, position: usize, previous: u32, name: u32) {
-        let names = &mut self.child_names[parent as usize];
-        if position < names.len() {
-            names[position] = name;
-        } else if position < MAX_REMEMBERED_CHILDREN {
-            names.push(name);
-        }
-        if previous != NO_NAME {
-            self.next_sibling[previous as usize] = name;
-        }
-    }
-
-    /// Returns the index of the element's name, checking the guessed indices first.
-    fn intern(&mut self, element: roxmltree::Node<'_, 'input>, guesses: [u32; 2]) -> u32 {
+    /// Returns the index of the element's name, checking the `predicted` index first.
+    fn intern(&mut self, element: roxmltree::Node<'_, 'input>, predicted: u32) -> u32 {
         let tag = element.tag_name();
         let namespace = self.intern_namespace(tag.namespace(), |uri| element.lookup_prefix(uri));
-        for guess in guesses {
-            if let Some(name) = self.names.get(guess as usize) {
-                if name.namespace == namespace && *name.local == *tag.name() {
-                    return guess;
-                }
+        if let Some(name) = self.names.get(predicted as usize) {
+            if name.namespace == namespace && *name.local == *tag.name() {
+                return predicted;
             }
         }
         self.intern_name(namespace, tag.name())
@@ -272,8 +242,10 @@ impl<'input> Builder<'input> {
             local: local.into(),
             key: snake_case(local).into(),
         });
-        self.child_names.push(Vec::new());
-        self.next_sibling.push(NO_NAME);
+        self.hints.push(NameHints {
+            first_child: NO_NAME,
+            next_sibling: NO_NAME,
+        });
         self.name_ids.insert((namespace, local), id);
         id
     }
@@ -288,12 +260,9 @@ impl<'input> Builder<'input> {
             return NO_NAMESPACE;
         };
         let address = (uri.as_ptr() as usize, uri.len());
-        let known = self
-            .namespace_addresses
-            .iter()
-            .find(|&&(start, len, _)| (start, len) == address);
-        if let Some(&(_, _, id)) = known {
-            return id;
+        let (last_address, last_len, last_id) = self.last_namespace;
+        if (last_address, last_len) == address {
+            return last_id;
         }
         let id = match self.namespace_ids.get(uri) {
             Some(&id) => id,
@@ -307,10 +276,7 @@ impl<'input> Builder<'input> {
                 id
             }
         };
-        // A short list keeps the scan cheap. Documents with more declarations hash the rest.
-        if self.namespace_addresses.len() < MAX_NAMESPACE_ADDRESSES {
-            self.namespace_addresses.push((address.0, address.1, id));
-        }
+        self.last_namespace = (address.0, address.1, id);
         id
     }
 
