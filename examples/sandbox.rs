@@ -4,7 +4,9 @@
 //! cargo run --features sandbox --example sandbox -- [--port N] [--tls]
 //! ```
 //!
-//! Standard output gets one `NAME=value` line per setting; standard error gets the access log.
+//! Standard output gets one `NAME=value` line per setting, quoted so that a POSIX shell can
+//! `export` each line as it is; standard error gets the access log. The private key is written
+//! to a new folder only the current user can read.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -85,35 +87,36 @@ fn run(options: Options) -> anyhow::Result<()> {
         .start()
         .context("failed to start the sandbox")?;
 
-    let directory: PathBuf =
-        std::env::temp_dir().join(format!("aggcat-sandbox-{}", std::process::id()));
-    std::fs::create_dir_all(&directory)
-        .with_context(|| format!("failed to create {}", directory.display()))?;
+    // NOTE: the folder stays behind after Ctrl-C; the key in it is a throwaway of this run.
+    let directory = private_directory()?;
     let key_path = directory.join("application-key.pem");
     std::fs::write(&key_path, &sandbox.application().private_key_pem)
         .with_context(|| format!("failed to write {}", key_path.display()))?;
 
     let application = sandbox.application();
-    let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "AGGCAT_BASE_URL={}", sandbox.base_url())?;
-    writeln!(stdout, "AGGCAT_SAML_URL={}", sandbox.saml_url())?;
-    writeln!(stdout, "AGGCAT_CONSUMER_KEY={}", application.consumer_key)?;
-    writeln!(
-        stdout,
-        "AGGCAT_CONSUMER_SECRET={}",
-        application.consumer_secret
-    )?;
-    writeln!(
-        stdout,
-        "AGGCAT_SAML_IDENTITY_PROVIDER_ID={}",
-        application.saml_identity_provider_id
-    )?;
-    writeln!(stdout, "AGGCAT_PRIVATE_KEY={}", key_path.display())?;
+    let mut settings = vec![
+        ("AGGCAT_BASE_URL", sandbox.base_url()),
+        ("AGGCAT_SAML_URL", sandbox.saml_url()),
+        ("AGGCAT_CONSUMER_KEY", application.consumer_key.clone()),
+        (
+            "AGGCAT_CONSUMER_SECRET",
+            application.consumer_secret.clone(),
+        ),
+        (
+            "AGGCAT_SAML_IDENTITY_PROVIDER_ID",
+            application.saml_identity_provider_id.clone(),
+        ),
+        ("AGGCAT_PRIVATE_KEY", key_path.display().to_string()),
+    ];
     if let Some(ca) = sandbox.ca_certificate_pem() {
         let ca_path = directory.join("ca-certificate.pem");
         std::fs::write(&ca_path, ca)
             .with_context(|| format!("failed to write {}", ca_path.display()))?;
-        writeln!(stdout, "AGGCAT_CA_CERT={}", ca_path.display())?;
+        settings.push(("AGGCAT_CA_CERT", ca_path.display().to_string()));
+    }
+    let mut stdout = std::io::stdout().lock();
+    for (name, value) in settings {
+        writeln!(stdout, "{name}={}", shell_quote(&value))?;
     }
     stdout.flush()?;
     drop(stdout);
@@ -121,6 +124,34 @@ fn run(options: Options) -> anyhow::Result<()> {
     // Serve until the process is interrupted, while the worker threads handle requests.
     loop {
         std::thread::park();
+    }
+}
+
+/// Creates a new folder under the temporary directory with a random name, readable by the
+/// current user only.
+fn private_directory() -> anyhow::Result<PathBuf> {
+    let mut random = [0u8; 8];
+    openssl::rand::rand_bytes(&mut random)?;
+    let name: String = random.iter().map(|byte| format!("{byte:02x}")).collect();
+    let directory = std::env::temp_dir().join(format!("aggcat-sandbox-{name}"));
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(&directory)
+        .with_context(|| format!("failed to create {}", directory.display()))?;
+    Ok(directory)
+}
+
+/// Quotes `value` for a POSIX shell when it holds anything but letters, digits and `-_./:`.
+fn shell_quote(value: &str) -> String {
+    let plain = value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./:".contains(c));
+    if plain {
+        value.to_string()
+    } else {
+        format!("'{}'", value.replace('\'', "'\\''"))
     }
 }
 

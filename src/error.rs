@@ -47,6 +47,8 @@ pub enum Error {
     Key {
         /// What was wrong with the key.
         kind: KeyErrorKind,
+        /// The key file, when the key was read from one.
+        path: Option<PathBuf>,
         /// The openssl error stack, when openssl reported one.
         source: Option<openssl::error::ErrorStack>,
     },
@@ -104,7 +106,8 @@ pub enum Error {
         /// The first characters of the body, with every secret the client holds removed.
         excerpt: String,
     },
-    /// A document is not well-formed XML, is cut short, or uses a DTD (which stays refused).
+    /// A document is not well-formed XML, is cut short, uses a DTD (which stays refused), or
+    /// nests elements deeper than 1,024 levels.
     Xml {
         /// Where the document came from, for example `GET /v1/institutions`.
         context: String,
@@ -207,6 +210,10 @@ pub struct ApiError {
     pub correlation_id: Option<String>,
     /// The `intuit_tid` response header.
     pub intuit_tid: Option<String>,
+    /// The first characters of a body that is not a `Status` document (a proxy's HTML page,
+    /// for example), with every secret the client holds removed. `None` for a `Status`
+    /// document or an empty body.
+    pub excerpt: Option<String>,
 }
 
 impl Error {
@@ -257,6 +264,15 @@ impl fmt::Display for Error {
                 f,
                 "missing credential fields {missing:?} for institution {institution_id}: \
                  it requires {required:?}, the call gave {given:?}"
+            ),
+            Error::Key {
+                kind,
+                path: Some(path),
+                ..
+            } => write!(
+                f,
+                "failed to load the private key {}: {kind}",
+                path.display()
             ),
             Error::Key { kind, .. } => write!(f, "failed to load the private key: {kind}"),
             Error::Io { path, .. } => write!(f, "failed to access file {}", path.display()),
@@ -331,6 +347,9 @@ impl fmt::Display for ApiError {
         if let Some(id) = &self.correlation_id {
             write!(f, " [correlation id {id}]")?;
         }
+        if let Some(excerpt) = &self.excerpt {
+            write!(f, ": {excerpt:?}")?;
+        }
         Ok(())
     }
 }
@@ -372,6 +391,7 @@ mod tests {
             error_message: Some("Invalid institution id".into()),
             correlation_id: Some("gw-1234".into()),
             intuit_tid: None,
+            excerpt: None,
         }));
 
         assert_eq!(

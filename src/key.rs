@@ -55,7 +55,16 @@ impl PassphraseUse {
 }
 
 fn key_error(kind: KeyErrorKind, source: Option<ErrorStack>) -> Error {
-    Error::Key { kind, source }
+    // openssl's stack for a failed decryption only repeats what the kind already says.
+    let source = match kind {
+        KeyErrorKind::PassphraseRequired | KeyErrorKind::WrongPassphrase => None,
+        _ => source,
+    };
+    Error::Key {
+        kind,
+        path: None,
+        source,
+    }
 }
 
 impl PrivateKey {
@@ -73,7 +82,14 @@ impl PrivateKey {
             path: path.to_owned(),
             source,
         })?;
-        Self::from_bytes(&bytes, passphrase)
+        Self::from_bytes(&bytes, passphrase).map_err(|error| match error {
+            Error::Key { kind, source, .. } => Error::Key {
+                kind,
+                path: Some(path.to_owned()),
+                source,
+            },
+            other => other,
+        })
     }
 
     /// Parses a key from PEM or DER bytes, choosing PEM when the bytes contain a
@@ -444,6 +460,31 @@ mod tests {
         let error = PrivateKey::from_path("/nonexistent/aggcat/key.pem", None).unwrap_err();
 
         assert!(matches!(error, Error::Io { .. }), "{error:?}");
+    }
+
+    #[test]
+    fn key_file_error_names_path() {
+        let encrypted = pkey()
+            .private_key_to_pem_pkcs8_passphrase(Cipher::aes_256_cbc(), PASSPHRASE.as_bytes())
+            .unwrap();
+        let path = std::env::temp_dir().join(format!("aggcat-key-{}.pem", std::process::id()));
+        std::fs::write(&path, encrypted).unwrap();
+
+        let error = PrivateKey::from_path(&path, None).unwrap_err();
+        std::fs::remove_file(&path).unwrap();
+
+        let Error::Key {
+            kind,
+            path: Some(named),
+            source,
+        } = &error
+        else {
+            panic!("expected a key error naming the file, got {error:?}");
+        };
+        assert_eq!(*kind, KeyErrorKind::PassphraseRequired);
+        assert_eq!(named, &path);
+        assert!(source.is_none());
+        assert!(error.to_string().contains(&path.display().to_string()));
     }
 
     #[test]

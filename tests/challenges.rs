@@ -283,3 +283,23 @@ fn single_account_still_a_list() {
     assert_eq!(accounts.children().count(), 1);
     assert_eq!(accounts.children_named("banking_account").count(), 1);
 }
+
+#[test]
+fn wrong_node_keeps_session() {
+    let sandbox = sandbox();
+    let client = client(&sandbox, "challenge-wrong-node");
+    let response = client
+        .discover_and_add_accounts(CCBANK, &ccbank_login("tfa_text"))
+        .unwrap();
+    let challenge = response.challenge().unwrap().unwrap();
+
+    let error = client
+        .confirm_challenge(CCBANK, &challenge.session_id, "10.0.0.99", &["Rex"])
+        .unwrap_err();
+    let answered = client
+        .confirm_challenge(CCBANK, &challenge.session_id, &challenge.node_id, &["Rex"])
+        .unwrap();
+
+    assert_eq!(error.status(), Some(408), "{error:?}");
+    assert_eq!(answered.status_code(), 201);
+}

@@ -390,6 +390,30 @@ fn discover_unknown_field_is_usage_error() {
 }
 
 #[test]
+fn discover_repeated_field_is_usage_error() {
+    let result = run_as(
+        "cli-discover-repeated",
+        &[
+            "discover",
+            CCBANK,
+            "--field",
+            "Banking Userid=direct",
+            "--field",
+            "Banking Userid=tfa_text",
+            "--field",
+            "Banking Password=anyvalue",
+        ],
+    );
+
+    assert_eq!(result.code, Some(2), "{result:?}");
+    assert!(
+        result.stderr.contains("more than once"),
+        "{}",
+        result.stderr
+    );
+}
+
+#[test]
 fn text_challenge_answer_command_works() {
     let customer = "cli-challenge-text";
     let result = run_as(

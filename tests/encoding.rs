@@ -156,3 +156,25 @@ fn path_ids_are_percent_encoded() {
     );
     assert_eq!(error.status(), Some(400), "{error:?}");
 }
+
+#[test]
+fn raw_request_rejects_query_in_path() {
+    let sandbox = sandbox();
+    let client = client(&sandbox, "encoding-raw-query");
+
+    let error = client
+        .request("GET", "/echo?value=1", &[("value", "2")], None)
+        .unwrap_err();
+
+    assert!(
+        matches!(
+            error,
+            aggcat::Error::InvalidInput {
+                parameter: "path",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(sandbox.requests().is_empty());
+}

@@ -231,8 +231,8 @@ impl AggcatClientBuilder {
         require_non_empty("customer_id", &self.customer_id)?;
         let base_url = validate_url("base_url", &self.base_url)?;
         let saml_url = validate_url("saml_url", &self.saml_url)?;
-        require_non_zero("connect_timeout", self.connect_timeout)?;
-        require_non_zero("read_timeout", self.read_timeout)?;
+        require_timeout("connect_timeout", self.connect_timeout)?;
+        require_timeout("read_timeout", self.read_timeout)?;
         if self.max_response_size == 0 {
             return Err(Error::InvalidConfig {
                 setting: "max_response_size",
@@ -382,19 +382,54 @@ fn require_non_empty(setting: &'static str, value: &str) -> Result<()> {
     Ok(())
 }
 
-fn require_non_zero(setting: &'static str, timeout: Duration) -> Result<()> {
+/// The longest accepted timeout. ureq adds timeouts to `Instant`s, which overflows (and
+/// panics) for values near `Duration::MAX`.
+const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
+fn require_timeout(setting: &'static str, timeout: Duration) -> Result<()> {
     if timeout.is_zero() {
         return Err(Error::InvalidConfig {
             setting,
             reason: "the timeout must be longer than zero".to_owned(),
         });
     }
+    if timeout > MAX_TIMEOUT {
+        return Err(Error::InvalidConfig {
+            setting,
+            reason: format!(
+                "the timeout of {} s is longer than the maximum of 24 hours",
+                timeout.as_secs()
+            ),
+        });
+    }
     Ok(())
+}
+
+/// Returns `url` with any `user:password@` part replaced by `***@`, for `Debug` output.
+fn without_userinfo(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://***{}", &rest[at..]),
+        None => url.to_owned(),
+    }
 }
 
 /// Checks that `url` is an absolute `http` or `https` URL without query or fragment, and
 /// returns it without a trailing `/`.
 fn validate_url(setting: &'static str, url: &str) -> Result<String> {
+    // A user name and password in the URL would reach logs and error messages, which print
+    // URLs, so such a URL is rejected without being echoed.
+    let authority = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = authority.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err(Error::InvalidConfig {
+            setting,
+            reason: "the URL contains a user name or password, which the service never used; \
+                     remove the part before `@`"
+                .to_owned(),
+        });
+    }
     let invalid = |reason: &str| Error::InvalidConfig {
         setting,
         reason: format!("{url:?} {reason}"),
@@ -438,8 +473,8 @@ impl fmt::Debug for AggcatClientBuilder {
             .field("private_key", &key)
             .field("passphrase_set", &self.passphrase.is_some())
             .field("ca_certificates", &self.ca_certificates.len())
-            .field("base_url", &self.base_url)
-            .field("saml_url", &self.saml_url)
+            .field("base_url", &without_userinfo(&self.base_url))
+            .field("saml_url", &without_userinfo(&self.saml_url))
             .field("connect_timeout", &self.connect_timeout)
             .field("read_timeout", &self.read_timeout)
             .field("max_response_size", &self.max_response_size)
@@ -489,5 +524,56 @@ mod tests {
                 "url {bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn url_with_password_rejected_unechoed() {
+        for url in [
+            "http://user:hunter2-SECRET@127.0.0.1:8080/v1",
+            "https://hunter2-SECRET@host/v1",
+        ] {
+            let error = validate_url("saml_url", url).unwrap_err();
+
+            assert!(matches!(
+                error,
+                Error::InvalidConfig {
+                    setting: "saml_url",
+                    ..
+                }
+            ));
+            assert!(!error.to_string().contains("hunter2-SECRET"), "{error}");
+        }
+        assert!(validate_url("base_url", "http://host/v1/a@b").is_ok());
+    }
+
+    #[test]
+    fn builder_debug_masks_url_password() {
+        let builder = AggcatClientBuilder::new("key", "secret", "provider", "customer")
+            .saml_url("http://user:hunter2-SECRET@127.0.0.1/token");
+
+        let printed = format!("{builder:?}");
+
+        assert!(!printed.contains("hunter2-SECRET"), "{printed}");
+        assert!(printed.contains("http://***@127.0.0.1/token"), "{printed}");
+    }
+
+    #[test]
+    fn huge_timeouts_rejected() {
+        for setting in ["connect_timeout", "read_timeout"] {
+            let error = require_timeout(setting, Duration::MAX).unwrap_err();
+
+            assert!(matches!(error, Error::InvalidConfig { .. }), "{setting}");
+        }
+        assert!(require_timeout("read_timeout", MAX_TIMEOUT).is_ok());
+        let built = AggcatClientBuilder::new("key", "secret", "provider", "customer")
+            .connect_timeout(Duration::MAX)
+            .build();
+        assert!(matches!(
+            built,
+            Err(Error::InvalidConfig {
+                setting: "connect_timeout",
+                ..
+            })
+        ));
     }
 }

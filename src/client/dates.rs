@@ -25,6 +25,13 @@ pub trait IntoOptionalDate {
 
 impl IntoDate for time::Date {
     fn into_date(self) -> Result<time::Date> {
+        // The service takes `YYYY-MM-DD`, so a year must have exactly four digits.
+        if !(1000..=9999).contains(&self.year()) {
+            return Err(Error::InvalidInput {
+                parameter: "date",
+                reason: format!("the year {} is not a four-digit year", self.year()),
+            });
+        }
         Ok(self)
     }
 }
@@ -116,6 +123,16 @@ pub(crate) fn rename_parameter(error: Error, parameter: &'static str) -> Error {
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn date_year_needs_four_digits() {
+        let ancient = time::Date::from_calendar_date(-5, time::Month::January, 1).unwrap();
+
+        let error = ancient.into_date().unwrap_err();
+
+        assert!(matches!(error, Error::InvalidInput { .. }), "{error:?}");
+        assert!(date!(1000 - 01 - 01).into_date().is_ok());
+    }
 
     #[test]
     fn strict_dates_parse() {

@@ -215,6 +215,13 @@ impl AggcatClient {
                 reason: format!("{path:?} must start with `/`"),
             });
         }
+        if path.contains(['?', '#']) {
+            return Err(Error::InvalidInput {
+                parameter: "path",
+                reason: "the path must not contain `?` or `#`; pass query parameters in `query`"
+                    .to_owned(),
+            });
+        }
         let mut call = ApiCall::new(method, path.to_owned());
         call.query = query
             .iter()

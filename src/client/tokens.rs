@@ -223,7 +223,8 @@ pub(crate) fn parse_token_reply(
     let problem = www_authenticate
         .iter()
         .find_map(|header| oauth_problem(header))
-        .or_else(|| field("oauth_problem"));
+        .or_else(|| field("oauth_problem"))
+        .map(|problem| plausible_problem(&problem));
     Err(problem)
 }
 
@@ -298,9 +299,27 @@ pub(crate) fn is_token_rejected(headers: &[(String, String)]) -> bool {
         .any(|problem| problem.eq_ignore_ascii_case("token_rejected"))
 }
 
+/// Returns an `oauth_problem` value as received when it looks like one (OAuth problem names
+/// such as `signature_invalid` are short words joined by `_`), and a placeholder otherwise.
+///
+/// A broken server may put an echo of the request there, for example the base64 assertion,
+/// and the value reaches error messages.
+fn plausible_problem(value: &str) -> String {
+    let plausible = !value.is_empty()
+        && value.len() <= 64
+        && value
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'.'));
+    if plausible {
+        value.to_owned()
+    } else {
+        format!("(an unrecognized value of {} bytes)", value.len())
+    }
+}
+
 /// Returns the `oauth_problem` of the first `WWW-Authenticate` header that has one.
 pub(crate) fn response_oauth_problem(headers: &[(String, String)], body: &[u8]) -> Option<String> {
-    headers
+    let problem = headers
         .iter()
         .filter(|(name, _)| name.eq_ignore_ascii_case("www-authenticate"))
         .find_map(|(_, value)| oauth_problem(value))
@@ -311,7 +330,8 @@ pub(crate) fn response_oauth_problem(headers: &[(String, String)], body: &[u8]) 
                 .find(|(name, _)| name == "oauth_problem")
                 .map(|(_, value)| value)
         })
-        .or_else(|| header_value(headers, "oauth_problem").map(str::to_owned))
+        .or_else(|| header_value(headers, "oauth_problem").map(str::to_owned));
+    problem.map(|problem| plausible_problem(&problem))
 }
 
 #[cfg(test)]
@@ -408,6 +428,19 @@ mod tests {
         assert_eq!(form_decode("%zz"), "%zz");
         assert_eq!(form_decode("%41%42"), "AB");
         assert_eq!(form_decode("Z%C3%BCrich"), "Zürich");
+    }
+
+    #[test]
+    fn implausible_problem_replaced() {
+        let echoed = "PHNhbWwyOkFzc2VydGlvbiB4bWxucz0i+/==";
+
+        let problem =
+            parse_token_reply(401, None, &[], format!("oauth_problem={echoed}").as_bytes())
+                .unwrap_err()
+                .unwrap();
+
+        assert!(!problem.contains("PHNhbWwy"), "{problem}");
+        assert_eq!(plausible_problem("signature_invalid"), "signature_invalid");
     }
 
     #[test]

@@ -22,6 +22,11 @@ use super::{Inner, ProgressCallback};
 /// Maximum length in characters of the body excerpt in [`Error::UnexpectedContent`].
 const EXCERPT_CHARS: usize = 120;
 
+/// Maximum length in characters of each text field taken from a server's error reply
+/// (`errorMessage`, `oauth_problem`, ...), which a broken server may fill with an echo of the
+/// request.
+const SERVER_TEXT_CHARS: usize = 200;
+
 /// Bytes of an unexpected body that are searched for secrets before the excerpt is cut.
 const EXCERPT_SCAN_BYTES: usize = 64 * 1024;
 
@@ -83,12 +88,26 @@ struct Reply {
     body: Vec<u8>,
 }
 
-/// Percent-encodes one path segment taken from `parameter`, rejecting an empty value.
+/// The longest id accepted in a path. Real ids are at most 20 digits; far longer ones would
+/// exceed the HTTP library's URI limit (64 KiB) once percent-encoded.
+const MAX_ID_LENGTH: usize = 1024;
+
+/// Percent-encodes one path segment taken from `parameter`, rejecting an empty or over-long
+/// value.
 pub(crate) fn path_segment(parameter: &'static str, value: &str) -> Result<String> {
     if value.is_empty() {
         return Err(Error::InvalidInput {
             parameter,
             reason: "the id is empty".to_owned(),
+        });
+    }
+    if value.len() > MAX_ID_LENGTH {
+        return Err(Error::InvalidInput {
+            parameter,
+            reason: format!(
+                "the id is {} bytes long, more than the maximum of {MAX_ID_LENGTH}",
+                value.len()
+            ),
         });
     }
     Ok(percent_encode(value))
@@ -330,16 +349,27 @@ impl Inner {
         } = reply;
         let is_challenge = status == 401 && header_value(&headers, "challengeSessionId").is_some();
 
+        let clean = |text: Option<String>| text.map(|text| self.server_text(call, &text));
         if status == 401 && !is_challenge {
             return Err(Error::Authentication(Box::new(AuthenticationError {
                 kind: AuthenticationErrorKind::Unauthorized,
                 status: Some(status),
-                oauth_problem: response_oauth_problem(&headers, &body),
+                oauth_problem: clean(response_oauth_problem(&headers, &body)),
                 url: strip_query(url).to_owned(),
             })));
         }
         if !(200..300).contains(&status) && !is_challenge {
-            return Err(api_error(call.method, url, status, &headers, &body));
+            let excerpt = (parse_status(&body).is_none() && !body.is_empty())
+                .then(|| self.excerpt(call, &body));
+            return Err(api_error(
+                call.method,
+                url,
+                status,
+                &headers,
+                &body,
+                excerpt,
+                clean,
+            ));
         }
 
         let raw = call.expect == Expect::FileData || (!self.objectify && !body.is_empty());
@@ -386,24 +416,38 @@ impl Inner {
     /// Returns the start of `body` with every secret of this call replaced by `<redacted>`.
     fn excerpt(&self, call: &ApiCall<'_>, body: &[u8]) -> String {
         let scanned = &body[..body.len().min(EXCERPT_SCAN_BYTES)];
-        let mut text = String::from_utf8_lossy(scanned).into_owned();
+        let text = String::from_utf8_lossy(scanned);
+        shorten(&self.scrub(call, &text), EXCERPT_CHARS)
+    }
 
-        let mut secrets: Vec<&str> = vec![self.consumer_secret.expose()];
-        secrets.extend(call.secrets.iter().map(String::as_str));
+    /// Returns a text field of a server's error reply, scrubbed and shortened.
+    pub(crate) fn server_text(&self, call: &ApiCall<'_>, text: &str) -> String {
+        shorten(&self.scrub(call, text), SERVER_TEXT_CHARS)
+    }
+
+    /// Replaces every secret of this call (the consumer secret, the current token and its
+    /// secret, the credential values and answers sent) in `text` by `<redacted>`.
+    fn scrub(&self, call: &ApiCall<'_>, text: &str) -> String {
+        let mut text = text.to_owned();
         if let Some(token) = self.peek_token() {
             text = redact(&text, token.secret.expose());
             text = redact(&text, token.token.expose());
         }
-        for secret in secrets {
+        text = redact(&text, self.consumer_secret.expose());
+        for secret in &call.secrets {
             text = redact(&text, secret);
         }
-
-        let mut excerpt: String = text.chars().take(EXCERPT_CHARS).collect();
-        if text.chars().nth(EXCERPT_CHARS).is_some() {
-            excerpt.push('…');
-        }
-        excerpt
+        text
     }
+}
+
+/// Cuts `text` to `max` characters, marking a cut with `…`.
+fn shorten(text: &str, max: usize) -> String {
+    let mut short: String = text.chars().take(max).collect();
+    if text.chars().nth(max).is_some() {
+        short.push('…');
+    }
+    short
 }
 
 /// Replaces `secret` in `text`, also in its XML-escaped and percent-encoded spellings.
@@ -444,17 +488,20 @@ fn api_error(
     status: u16,
     headers: &[(String, String)],
     body: &[u8],
+    excerpt: Option<String>,
+    clean: impl Fn(Option<String>) -> Option<String>,
 ) -> Error {
     let fields = parse_status(body).unwrap_or_default();
     Error::Api(Box::new(ApiError {
         status,
         method: method.to_owned(),
         path: url_path(url).to_owned(),
-        error_type: fields.error_type,
-        error_code: fields.error_code,
-        error_message: fields.error_message,
-        correlation_id: fields.correlation_id,
-        intuit_tid: header_value(headers, "intuit_tid").map(str::to_owned),
+        error_type: clean(fields.error_type),
+        error_code: clean(fields.error_code),
+        error_message: clean(fields.error_message),
+        correlation_id: clean(fields.correlation_id),
+        intuit_tid: clean(header_value(headers, "intuit_tid").map(str::to_owned)),
+        excerpt,
     }))
 }
 
@@ -502,6 +549,22 @@ mod tests {
     }
 
     #[test]
+    fn path_segment_rejects_long_id() {
+        let long = "1".repeat(100_000);
+
+        let error = path_segment("account_id", &long).unwrap_err();
+
+        assert!(matches!(
+            error,
+            Error::InvalidInput {
+                parameter: "account_id",
+                ..
+            }
+        ));
+        assert!(error.to_string().len() < 200, "{error}");
+    }
+
+    #[test]
     fn strip_query_and_path() {
         let url = "https://Host:8443/v1/logins/7?refresh=true#x";
 
@@ -543,6 +606,8 @@ mod tests {
             404,
             &headers,
             STATUS_404.as_bytes(),
+            None,
+            |text| text,
         );
         let api = error.api_error().unwrap();
 
@@ -566,11 +631,17 @@ mod tests {
             502,
             &[],
             b"<html>Bad gateway</html>",
+            Some("<html>Bad gateway</html>".to_owned()),
+            |text| text,
         );
         let api = error.api_error().unwrap();
 
         assert_eq!(api.status, 502);
         assert_eq!(api.error_code, None);
         assert_eq!(api.error_message, None);
+        assert_eq!(
+            error.to_string(),
+            "GET /v1/accounts returned HTTP 502: \"<html>Bad gateway</html>\""
+        );
     }
 }

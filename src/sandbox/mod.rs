@@ -35,6 +35,7 @@ use crate::{AggcatClient, AggcatClientBuilder};
 pub(crate) mod bank;
 mod c14n;
 pub mod documents;
+mod faults;
 mod oauth_check;
 mod saml_check;
 mod server;
@@ -42,6 +43,7 @@ mod tls;
 mod tokens;
 
 use bank::Bank;
+pub use faults::{Fault, FaultRule};
 use server::{lock, CannedReply, Shared, State};
 
 /// Number of threads handling requests.
@@ -63,6 +65,7 @@ impl Sandbox {
 pub struct SandboxBuilder {
     pub(crate) settings: Settings,
     consumer_secret: Option<Secret>,
+    faults: Vec<FaultRule>,
 }
 
 /// Settings shared by the HTTP layer and the bank.
@@ -136,6 +139,7 @@ impl Default for SandboxBuilder {
                 strict_instants: true,
             },
             consumer_secret: None,
+            faults: Vec::new(),
         }
     }
 }
@@ -298,6 +302,7 @@ impl SandboxBuilder {
     /// [`Error::InvalidConfig`] for setting `port` when the port cannot be bound or for
     /// setting `tls` when the TLS server cannot be set up.
     pub fn start(self) -> Result<SandboxHandle> {
+        faults::Faults::check_routes(&self.faults)?;
         let application = generate_application(self.consumer_secret)?;
         let public_key =
             application
@@ -332,7 +337,22 @@ impl SandboxBuilder {
         } else {
             None
         };
-        let address = ("127.0.0.1", self.settings.port);
+        // With the gate, clients connect to its port and tiny_http listens on an internal one.
+        let gate_listener = if faults::Faults::need_gate(&self.faults) {
+            let listener = std::net::TcpListener::bind(("127.0.0.1", self.settings.port)).map_err(
+                |error| Error::InvalidConfig {
+                    setting: "port",
+                    reason: format!("failed to bind 127.0.0.1:{}: {error}", self.settings.port),
+                },
+            )?;
+            Some(listener)
+        } else {
+            None
+        };
+        let address = match gate_listener {
+            Some(_) => ("127.0.0.1", 0),
+            None => ("127.0.0.1", self.settings.port),
+        };
         let server = match ssl {
             Some(ssl) => {
                 tiny_http::Server::https(address, ssl).map_err(|error| Error::InvalidConfig {
@@ -348,14 +368,27 @@ impl SandboxBuilder {
                 reason: format!("failed to bind 127.0.0.1:{}: {error}", address.1),
             })?,
         };
-        let port = server
+        let server_address = server
             .server_addr()
             .to_ip()
-            .map(|address| address.port())
             .ok_or_else(|| Error::InvalidConfig {
                 setting: "port",
                 reason: "the server is not bound to an IP address".to_string(),
             })?;
+        let (port, gate) = match gate_listener {
+            Some(listener) => {
+                let port = listener.local_addr().map_or(0, |address| address.port());
+                let gate = faults::Gate::start(listener, server_address).map_err(|error| {
+                    Error::InvalidConfig {
+                        setting: "fault",
+                        reason: format!("failed to start the fault gate: {error}"),
+                    }
+                })?;
+                (port, Some(gate))
+            }
+            None => (server_address.port(), None),
+        };
+        let faults = faults::Faults::new(&self.faults, gate)?;
 
         let scheme = if self.settings.tls { "https" } else { "http" };
         let bank = Bank::new(&self.settings);
@@ -375,6 +408,7 @@ impl SandboxBuilder {
             }),
             bank: Mutex::new(bank),
             stopping: AtomicBool::new(false),
+            faults,
         });
         let server = Arc::new(server);
         let workers =
@@ -667,6 +701,7 @@ impl Drop for SandboxHandle {
         for worker in self.workers.drain(..) {
             let _ = worker.join();
         }
+        self.shared.faults.stop();
         log::info!("sandbox on port {} stopped", self.shared.port);
     }
 }

@@ -14,6 +14,7 @@ use openssl::pkey::{PKey, Public};
 use time::OffsetDateTime;
 
 use super::bank::{ApiReply, ApiRequest, Bank};
+use super::faults::{self, Faults};
 use super::oauth_check::{
     hmac_sha1, parse_authorization, parse_form, percent_decode, percent_encode,
     signature_base_string, signatures_match,
@@ -115,6 +116,7 @@ pub(crate) struct Shared {
     pub state: Mutex<State>,
     pub bank: Mutex<Bank>,
     pub stopping: AtomicBool,
+    pub faults: Faults,
 }
 
 /// Locks a mutex, carrying on after a panic in another worker, so that one failed request does
@@ -161,6 +163,7 @@ fn serve(shared: &Shared, mut request: tiny_http::Request) {
         .map(|header| (header.field.to_string(), header.value.to_string()))
         .collect();
 
+    let fault = shared.faults.take(&method, path_of(&target));
     let mut body = Vec::new();
     let read = request
         .as_reader()
@@ -179,8 +182,11 @@ fn serve(shared: &Shared, mut request: tiny_http::Request) {
             format!("the request body exceeds {MAX_BODY_BYTES} bytes"),
         ),
         Ok(_) => {
+            let replaced = fault
+                .as_ref()
+                .and_then(|fault| faults::before_dispatch(fault, &body, &shared.stopping));
             let answer = catch_unwind(AssertUnwindSafe(|| {
-                shared.dispatch(&method, &target, &headers, &body)
+                replaced.unwrap_or_else(|| shared.dispatch(&method, &target, &headers, &body))
             }));
             answer.unwrap_or_else(|_| {
                 log::error!("sandbox handler panicked on {method} {}", path_of(&target));
@@ -189,7 +195,15 @@ fn serve(shared: &Shared, mut request: tiny_http::Request) {
         }
     };
 
+    let reply = match &fault {
+        Some(fault) => faults::after_dispatch(fault, reply),
+        None => reply,
+    };
+
     let status = reply.status;
+    let raw_reply = fault
+        .as_ref()
+        .and_then(|fault| faults::raw_delivery(fault, &reply));
     let response = finish_reply(reply, &headers);
     // NOTE: the record grows with every request until `clear_requests`, which suits tests and
     // short interactive runs.
@@ -207,6 +221,10 @@ fn serve(shared: &Shared, mut request: tiny_http::Request) {
         path_of(&target),
         started.elapsed().as_millis()
     );
+    if let (Some(fault), Some(raw_reply)) = (&fault, raw_reply) {
+        faults::deliver(&shared.faults, fault, request, &raw_reply, &shared.stopping);
+        return;
+    }
     if let Err(error) = request.respond(response) {
         log::warn!(
             "sandbox failed to send the reply to {method} {}: {error}",

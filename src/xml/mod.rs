@@ -64,6 +64,7 @@
 //! # Ok::<(), aggcat::Error>(())
 //! ```
 
+mod depth;
 mod names;
 mod tree;
 mod write;
@@ -109,7 +110,8 @@ impl XmlNode {
     ///
     /// Returns [`Error::Xml`] (with context `document`) when the text is empty, is not
     /// well-formed XML, is cut short, or contains a DTD, and [`Error::InvalidInput`] when it
-    /// is 4 GiB or longer.
+    /// is 4 GiB or longer. Elements nested deeper than 1,024 levels give [`Error::Xml`] with
+    /// source [`roxmltree::Error::NodesLimitReached`], found before the document is parsed.
     ///
     /// # Examples
     ///
@@ -327,6 +329,15 @@ pub(crate) fn parse_with_context(text: &str, context: &str) -> Result<XmlNode> {
                 "{context} is {} bytes, but documents must be smaller than 4 GiB",
                 text.len()
             ),
+        });
+    }
+    if depth::find_excess_depth(text).is_some() {
+        return Err(Error::Xml {
+            context: format!(
+                "{context} (elements nested deeper than {} levels)",
+                depth::MAX_DEPTH
+            ),
+            source: roxmltree::Error::NodesLimitReached,
         });
     }
     // Default options keep `allow_dtd` false, so DTDs and their entities are rejected.

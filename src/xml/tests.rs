@@ -459,12 +459,28 @@ fn to_xml_round_trips_special_text() {
 
 #[test]
 fn deep_nesting_has_no_recursion() {
-    let depth = 50_000;
+    let depth = super::depth::MAX_DEPTH;
     let document = format!("{}{}", "<a>".repeat(depth), "</a>".repeat(depth));
     let root = parse(&document);
     let copy = parse(&document);
     assert_eq!(root, copy);
     assert_eq!(parse(&root.to_xml()), root);
+}
+
+#[test]
+fn nesting_past_limit_rejected() {
+    let depth = super::depth::MAX_DEPTH + 1;
+    let document = format!("{}{}", "<a>".repeat(depth), "</a>".repeat(depth));
+    match XmlNode::parse(&document).unwrap_err() {
+        Error::Xml { context, source } => {
+            assert_eq!(source, roxmltree::Error::NodesLimitReached);
+            assert_eq!(
+                context,
+                "document (elements nested deeper than 1024 levels)"
+            );
+        }
+        other => panic!("expected Error::Xml, got {other:?}"),
+    }
 }
 
 #[test]

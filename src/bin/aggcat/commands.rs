@@ -246,6 +246,13 @@ fn discover(
             )
             .into());
         }
+        if given_pairs.iter().any(|(given, _)| given == name) {
+            return Err(UsageError::new(
+                format!("--field {name:?} is given more than once"),
+                Some("discover"),
+            )
+            .into());
+        }
         given_pairs.push((name.to_owned(), value.to_owned()));
     }
 

@@ -104,6 +104,9 @@ fn challenge_reply(
 }
 
 /// Takes the session named by the challenge headers; unknown, mismatched or expired is a 408.
+///
+/// A request with the wrong node id leaves the session in place, so a stray or forged request
+/// cannot end a login that is waiting for its answers.
 fn take_session(
     bank: &mut Bank,
     request: &ApiRequest<'_>,
@@ -117,7 +120,11 @@ fn take_session(
         .sessions
         .remove(session_id)
         .ok_or_else(session_expired)?;
-    if session.node_id != node || request.now - session.created >= lifetime {
+    if request.now - session.created >= lifetime {
+        return Err(session_expired());
+    }
+    if session.node_id != node {
+        customer.sessions.insert(session_id.to_string(), session);
         return Err(session_expired());
     }
     Ok(session)
