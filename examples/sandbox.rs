@@ -81,7 +81,9 @@ fn run(options: Options) -> anyhow::Result<()> {
         .map_err(|error| anyhow::anyhow!("failed to install the logger: {error}"))?;
     log::set_max_level(log::LevelFilter::Info);
 
+    // A long-running server keeps only the newest requests, with their bodies, in memory.
     let sandbox = Sandbox::builder()
+        .max_recorded_requests(1_000)
         .port(options.port)
         .tls(options.tls)
         .start()

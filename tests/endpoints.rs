@@ -478,3 +478,22 @@ fn save_to_missing_folder_is_io_error() {
 
     assert!(matches!(error, Error::Io { .. }), "{error:?}");
 }
+
+#[test]
+fn request_record_keeps_newest() {
+    let sandbox = aggcat::sandbox::Sandbox::builder()
+        .institutions(20)
+        .max_recorded_requests(3)
+        .start()
+        .unwrap();
+    let client = client(&sandbox, "endpoints-record-cap");
+
+    for _ in 0..5 {
+        client.get_institution_details(CCBANK).unwrap();
+    }
+    client.get_institution_details("13278").unwrap();
+
+    let requests = sandbox.requests();
+    assert_eq!(requests.len(), 3);
+    assert!(requests[2].target.ends_with("/institutions/13278"));
+}

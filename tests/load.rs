@@ -309,3 +309,35 @@ fn mixed_load_keeps_state_consistent() {
         .expect("valid calls still succeed");
     assert_eq!(after.status_code(), 200);
 }
+
+#[test]
+fn stalled_bodies_leave_sandbox_answering() {
+    let sandbox = Sandbox::builder().institutions(20).start().unwrap();
+    let address = format!("127.0.0.1:{}", sandbox.port());
+    // More stalled uploads than the sandbox has worker threads. Each declares a long body and
+    // sends two bytes of it, then waits; the connections stay open until the end of the test.
+    let stalled: Vec<TcpStream> = (0..12)
+        .map(|_| {
+            let mut stream = TcpStream::connect(&address).unwrap();
+            stream
+                .write_all(
+                    b"POST /v1/accounts HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\nab",
+                )
+                .unwrap();
+            stream
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let client = sandbox
+        .client_builder("load-stalled")
+        .read_timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+
+    let started = Instant::now();
+    let response = client.get_institution_details(CCBANK).unwrap();
+
+    assert_eq!(response.status_code(), 200);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    drop(stalled);
+}

@@ -107,6 +107,8 @@ pub(crate) struct Settings {
     pub clock_skew: Duration,
     /// Reject a reused OAuth nonce.
     pub check_nonce: bool,
+    /// Number of requests kept for [`SandboxHandle::requests`]; older ones are dropped.
+    pub max_recorded_requests: usize,
     /// Accept wrapped, URL-safe or unpadded base64 for `saml_assertion`.
     pub lenient_base64: bool,
     /// Reject (400) assertion instants that are not UTC with three fraction digits.
@@ -135,6 +137,7 @@ impl Default for SandboxBuilder {
                 ccbank_name: "CCBank-Beacon".to_string(),
                 clock_skew: Duration::from_secs(5 * 60),
                 check_nonce: true,
+                max_recorded_requests: 10_000,
                 lenient_base64: false,
                 strict_instants: true,
             },
@@ -265,6 +268,14 @@ impl SandboxBuilder {
     /// Rejects a reused OAuth nonce with `nonce_used` (default on).
     pub fn check_nonce(mut self, on: bool) -> Self {
         self.settings.check_nonce = on;
+        self
+    }
+
+    /// Number of requests the sandbox keeps for [`SandboxHandle::requests`], with their headers
+    /// and bodies; once it is reached the oldest are dropped (default 10,000). A long-running
+    /// sandbox keeps its memory bounded this way.
+    pub fn max_recorded_requests(mut self, count: usize) -> Self {
+        self.settings.max_recorded_requests = count;
         self
     }
 
@@ -400,7 +411,7 @@ impl SandboxBuilder {
             port,
             state: Mutex::new(State {
                 tokens: tokens::TokenStore::default(),
-                recorded: Vec::new(),
+                recorded: std::collections::VecDeque::new(),
                 token_exchanges: 0,
                 reject_tokens: false,
                 token_rejected_header: DEFAULT_TOKEN_REJECTED_HEADER.to_string(),
@@ -408,6 +419,7 @@ impl SandboxBuilder {
             }),
             bank: Mutex::new(bank),
             stopping: AtomicBool::new(false),
+            request_threads: std::sync::atomic::AtomicUsize::new(0),
             faults,
         });
         let server = Arc::new(server);
@@ -604,9 +616,10 @@ impl SandboxHandle {
         self.client_builder(customer_id).build()
     }
 
-    /// Returns every request received so far (token exchanges included), oldest first.
+    /// Returns the requests received so far (token exchanges included), oldest first: all of
+    /// them, or the newest [`max_recorded_requests`](SandboxBuilder::max_recorded_requests).
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.shared.state).recorded.clone()
+        lock(&self.shared.state).recorded.iter().cloned().collect()
     }
 
     /// Forgets the recorded requests.

@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::io::{Read, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Instant;
@@ -98,7 +98,7 @@ pub(crate) struct CannedReply {
 #[derive(Debug)]
 pub(crate) struct State {
     pub tokens: TokenStore,
-    pub recorded: Vec<RecordedRequest>,
+    pub recorded: VecDeque<RecordedRequest>,
     pub token_exchanges: usize,
     pub reject_tokens: bool,
     pub token_rejected_header: String,
@@ -117,6 +117,8 @@ pub(crate) struct Shared {
     pub bank: Mutex<Bank>,
     pub stopping: AtomicBool,
     pub faults: Faults,
+    /// Requests being served on threads of their own.
+    pub request_threads: AtomicUsize,
 }
 
 /// Locks a mutex, carrying on after a panic in another worker, so that one failed request does
@@ -144,13 +146,40 @@ pub(crate) fn spawn_workers(
                 .name(format!("sandbox-worker-{index}"))
                 .spawn(move || loop {
                     match server.recv() {
-                        Ok(request) => serve(&shared, request),
+                        Ok(request) => dispatch_request(&shared, request),
                         Err(_) if shared.stopping.load(Ordering::SeqCst) => break,
                         Err(error) => log::warn!("sandbox failed to accept a connection: {error}"),
                     }
                 })
         })
         .collect()
+}
+
+/// Requests served on threads of their own at most at once; past that a worker serves the
+/// request itself.
+const MAX_REQUEST_THREADS: usize = 256;
+
+/// Serves `request` on a thread of its own, so that a client that stalls while sending its
+/// body (tiny_http has no read timeout) holds only that thread and not a worker.
+fn dispatch_request(shared: &Arc<Shared>, request: tiny_http::Request) {
+    if shared.request_threads.fetch_add(1, Ordering::SeqCst) >= MAX_REQUEST_THREADS {
+        shared.request_threads.fetch_sub(1, Ordering::SeqCst);
+        serve(shared, request);
+        return;
+    }
+    let thread_shared = Arc::clone(shared);
+    let spawned = std::thread::Builder::new()
+        .name("sandbox-request".to_string())
+        .spawn(move || {
+            serve(&thread_shared, request);
+            thread_shared.request_threads.fetch_sub(1, Ordering::SeqCst);
+        });
+    if let Err(error) = spawned {
+        // The request moved into the closure that failed to start, so it is lost; its client
+        // sees the connection close.
+        shared.request_threads.fetch_sub(1, Ordering::SeqCst);
+        log::warn!("sandbox failed to start a request thread: {error}");
+    }
 }
 
 fn serve(shared: &Shared, mut request: tiny_http::Request) {
@@ -205,15 +234,18 @@ fn serve(shared: &Shared, mut request: tiny_http::Request) {
         .as_ref()
         .and_then(|fault| faults::raw_delivery(fault, &reply));
     let response = finish_reply(reply, &headers);
-    // NOTE: the record grows with every request until `clear_requests`, which suits tests and
-    // short interactive runs.
-    lock(&shared.state).recorded.push(RecordedRequest {
+    let mut state = lock(&shared.state);
+    state.recorded.push_back(RecordedRequest {
         method: method.clone(),
         target: target.clone(),
         headers,
         body,
         status,
     });
+    while state.recorded.len() > shared.settings.max_recorded_requests {
+        state.recorded.pop_front();
+    }
+    drop(state);
     // Logged before sending, so the line exists once the client has the reply. The elapsed
     // time therefore leaves out the transfer of the reply.
     log::info!(
