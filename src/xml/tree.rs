@@ -190,6 +190,10 @@ impl Document {
 /// The name index that means no name.
 const NO_NAME: u32 = u32::MAX;
 
+/// The number of namespace URI addresses that [`Builder::intern_namespace`] compares before
+/// hashing a URI.
+const MAX_NAMESPACE_ADDRESSES: usize = 16;
+
 /// The names that followed a name last time, used to guess the next name without hashing.
 ///
 /// Lists of records repeat one sequence of child names, so the guess is usually right, and a
@@ -217,6 +221,9 @@ struct Builder<'input> {
     /// declaration once, so elements of one namespace usually repeat the same address, and this
     /// skips hashing the URI.
     last_namespace: (usize, usize, u32),
+    /// Address, length and index of the first [`MAX_NAMESPACE_ADDRESSES`] namespace URIs, for
+    /// records whose elements alternate between namespaces (such as account lists).
+    namespace_addresses: Vec<(usize, usize, u32)>,
 }
 
 impl<'input> Builder<'input> {
@@ -264,8 +271,13 @@ impl<'input> Builder<'input> {
         if (last_address, last_len) == address {
             return last_id;
         }
-        let id = match self.namespace_ids.get(uri) {
-            Some(&id) => id,
+        let known = self
+            .namespace_addresses
+            .iter()
+            .find(|&&(start, len, _)| (start, len) == address)
+            .map(|&(_, _, id)| id);
+        let id = match known.or_else(|| self.namespace_ids.get(uri).copied()) {
+            Some(id) => id,
             None => {
                 let id = self.namespaces.len() as u32;
                 self.namespaces.push(Namespace {
@@ -276,6 +288,10 @@ impl<'input> Builder<'input> {
                 id
             }
         };
+        // Documents with more declarations than the list holds hash the other URIs.
+        if known.is_none() && self.namespace_addresses.len() < MAX_NAMESPACE_ADDRESSES {
+            self.namespace_addresses.push((address.0, address.1, id));
+        }
         self.last_namespace = (address.0, address.1, id);
         id
     }
