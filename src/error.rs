@@ -79,8 +79,19 @@ pub enum Error {
         /// The transport error.
         source: Box<ureq::Error>,
     },
+    /// The TLS handshake failed: the server's certificate is not trusted (an unknown CA, a
+    /// name that does not match the URL's host, an expired certificate) or the handshake
+    /// broke off. Add the CA with `ca_certificate_pem` when it is a test or corporate CA.
+    Tls {
+        /// The HTTP method of the request.
+        method: String,
+        /// The request URL without its query string.
+        url: String,
+        /// The transport error.
+        source: Box<ureq::Error>,
+    },
     /// The request could not be sent or its response could not be read (connection refused,
-    /// TLS handshake failure, connection closed mid-body, invalid HTTP).
+    /// connection closed mid-body, invalid HTTP).
     Transport {
         /// The HTTP method of the request.
         method: String,
@@ -280,6 +291,10 @@ impl fmt::Display for Error {
             Error::Authentication(auth) => fmt::Display::fmt(auth, f),
             Error::Api(api) => fmt::Display::fmt(api, f),
             Error::Timeout { method, url, .. } => write!(f, "{method} {url} timed out"),
+            Error::Tls { method, url, .. } => write!(
+                f,
+                "TLS handshake for {method} {url} failed; is the server's certificate trusted?"
+            ),
             Error::Transport { method, url, .. } => write!(f, "{method} {url} failed"),
             Error::ResponseTooLarge { url, limit } => write!(
                 f,
@@ -360,7 +375,9 @@ impl StdError for Error {
             Error::Key { source, .. } => source.as_ref().map(|e| e as _),
             Error::Io { source, .. } => Some(source),
             Error::Crypto { source, .. } => Some(source),
-            Error::Timeout { source, .. } | Error::Transport { source, .. } => Some(&**source),
+            Error::Timeout { source, .. }
+            | Error::Tls { source, .. }
+            | Error::Transport { source, .. } => Some(&**source),
             Error::Xml { source, .. } => Some(source),
             _ => None,
         }

@@ -303,3 +303,51 @@ fn wrong_node_keeps_session() {
     assert_eq!(error.status(), Some(408), "{error:?}");
     assert_eq!(answered.status_code(), 201);
 }
+
+#[test]
+fn one_choice_still_a_list() {
+    let body = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\
+        <Challenges xmlns=\"http://schema.intuit.com/platform/fdatafeed/challenge/v1\">\
+        <challenge><text>Which card do you hold?</text>\
+        <choice><text>Visa ending 1234</text><val>visa1234</val></choice>\
+        </challenge></Challenges>";
+    let sandbox = aggcat::sandbox::Sandbox::builder()
+        .institutions(20)
+        .fault_rule(
+            aggcat::sandbox::FaultRule::new(
+                "POST /v1/institutions/*/logins",
+                aggcat::sandbox::Fault::Body {
+                    status: 401,
+                    content_type: "application/xml".to_string(),
+                    headers: vec![
+                        (
+                            "challengeSessionId".to_string(),
+                            "c0ffee00-1111".to_string(),
+                        ),
+                        ("challengeNodeId".to_string(), "10.1.2.3".to_string()),
+                    ],
+                    body: body.as_bytes().to_vec(),
+                },
+            )
+            .times(1),
+        )
+        .start()
+        .unwrap();
+    let client = client(&sandbox, "challenge-one-choice");
+
+    let response = client
+        .discover_and_add_accounts(CCBANK, &ccbank_login("direct"))
+        .unwrap();
+
+    let challenge = response.challenge().unwrap().unwrap();
+    assert_eq!(challenge.session_id, "c0ffee00-1111");
+    assert_eq!(challenge.node_id, "10.1.2.3");
+    assert_eq!(challenge.questions.len(), 1);
+    let choices = &challenge.questions[0].choices;
+    assert_eq!(choices.len(), 1);
+    assert_eq!(
+        choices.iter().map(|c| c.value.as_str()).collect::<Vec<_>>(),
+        ["visa1234"]
+    );
+    assert_eq!(xml(&response).children().count(), 1);
+}

@@ -143,7 +143,7 @@ fn unknown_ca_is_rejected() {
 
     let error = client.authenticate().unwrap_err();
 
-    assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+    assert!(matches!(error, Error::Tls { .. }), "{error:?}");
     assert!(server.requests().is_empty());
 }
 
@@ -158,7 +158,7 @@ fn wrong_host_name_is_rejected() {
 
     let error = client.authenticate().unwrap_err();
 
-    assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+    assert!(matches!(error, Error::Tls { .. }), "{error:?}");
     assert!(server.requests().is_empty());
 }
 

@@ -11,6 +11,9 @@ use time::{Duration, OffsetDateTime};
 /// The sandbox institution whose keys are listed in display order 10, 2, 1, 3 with one hidden.
 const ORDERED_KEYS: &str = "100001";
 
+/// The sandbox institution with exactly three shown keys and one hidden key.
+const HIDDEN_KEY: &str = "100002";
+
 #[test]
 fn credential_fields_sorted_numerically() {
     let sandbox = sandbox();
@@ -30,36 +33,30 @@ fn credential_fields_sorted_numerically() {
 fn hidden_key_not_required() {
     let sandbox = sandbox();
     let client = client(&sandbox, "documents-hidden-key");
-    let fields = client.get_credential_fields(ORDERED_KEYS).unwrap();
-    let credentials: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|f| {
-            let value = if f.name == "Banking Userid" {
-                "direct"
-            } else {
-                "anyvalue"
-            };
-            (f.name.as_str(), value)
-        })
-        .collect();
+    let credentials = [
+        ("Banking Userid", "direct"),
+        ("Banking Password", "anyvalue"),
+        ("Site Key", "blue"),
+    ];
 
     let response = client
-        .discover_and_add_accounts(ORDERED_KEYS, &credentials)
+        .discover_and_add_accounts(HIDDEN_KEY, &credentials)
         .unwrap();
 
     assert_eq!(response.status_code(), 201);
-    let without_site_key: Vec<(&str, &str)> = credentials
-        .iter()
-        .copied()
-        .filter(|(name, _)| *name != "Site Key")
-        .collect();
+    let received = sandbox.last_credentials("documents-hidden-key").unwrap();
+    let mut names: Vec<&str> = received.iter().map(|(name, _)| name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["Banking Password", "Banking Userid", "Site Key"]);
+
     let error = client
-        .discover_and_add_accounts(ORDERED_KEYS, &without_site_key)
+        .discover_and_add_accounts(HIDDEN_KEY, &credentials[..2])
         .unwrap_err();
     let Error::MissingCredentials { missing, .. } = &error else {
         panic!("expected MissingCredentials, got {error:?}");
     };
     assert_eq!(missing, &["Site Key".to_string()]);
+    assert!(!error.to_string().contains("anyvalue"), "{error}");
 }
 
 #[test]
@@ -140,9 +137,6 @@ fn cdata_memo_decoded() {
         .collect();
     assert!(memos.iter().any(|m| m == "Check #1042 <void>"), "{memos:?}");
 }
-
-/// The sandbox institution with exactly three shown keys and one hidden key.
-const HIDDEN_KEY: &str = "100002";
 
 #[test]
 fn three_required_fields_by_name() {

@@ -497,3 +497,42 @@ fn request_record_keeps_newest() {
     assert_eq!(requests.len(), 3);
     assert!(requests[2].target.ends_with("/institutions/13278"));
 }
+
+#[test]
+fn status_document_fields_under_404_and_500() {
+    let document = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\
+        <Status xmlns=\"http://schema.intuit.com/platform/fdatafeed/common/v1\"><errorInfo>\
+        <errorType>USER_ERROR</errorType><errorCode>100</errorCode>\
+        <errorMessage>Invalid institution id</errorMessage>\
+        <correlationId>gw-1234</correlationId></errorInfo></Status>";
+    for status in [404, 500] {
+        let sandbox = aggcat::sandbox::Sandbox::builder()
+            .institutions(20)
+            .fault(
+                "GET /v1/institutions/999999",
+                aggcat::sandbox::Fault::Body {
+                    status,
+                    content_type: "application/xml".to_string(),
+                    headers: Vec::new(),
+                    body: document.as_bytes().to_vec(),
+                },
+            )
+            .start()
+            .unwrap();
+        let client = client(&sandbox, "endpoints-status-document");
+
+        let error = client.get_institution_details("999999").unwrap_err();
+
+        let api = error.api_error().expect("an API error");
+        assert_eq!(api.status, status);
+        assert_eq!(api.error_type.as_deref(), Some("USER_ERROR"));
+        assert_eq!(api.error_code.as_deref(), Some("100"));
+        assert_eq!(api.error_message.as_deref(), Some("Invalid institution id"));
+        assert_eq!(api.correlation_id.as_deref(), Some("gw-1234"));
+        let printed = error.to_string();
+        assert!(printed.contains("error code 100"), "{printed}");
+        assert!(printed.contains("gw-1234"), "{printed}");
+        let secret = &sandbox.application().consumer_secret;
+        assert!(!printed.contains(secret.as_str()), "{printed}");
+    }
+}

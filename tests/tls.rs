@@ -37,7 +37,7 @@ fn unknown_ca_rejected() {
 
     let error = client.get_institution_details(CCBANK).unwrap_err();
 
-    assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+    assert!(matches!(error, Error::Tls { .. }), "{error:?}");
     assert_eq!(sandbox.token_exchanges(), 0);
 }
 
@@ -83,7 +83,7 @@ fn wrong_name_rejected_even_with_ca() {
 
     let error = client.get_institution_details(CCBANK).unwrap_err();
 
-    assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+    assert!(matches!(error, Error::Tls { .. }), "{error:?}");
 }
 
 #[test]
@@ -97,4 +97,39 @@ fn verification_off_accepts_unknown_ca() {
     let response = client.get_institution_details(CCBANK).unwrap();
 
     assert_eq!(response.status_code(), 200);
+}
+
+#[test]
+fn untrusted_api_host_after_token() {
+    let token_host = tls_sandbox();
+    let api_host = tls_sandbox();
+    let client = token_host
+        .client_builder("tls-customer")
+        .base_url(&api_host.base_url())
+        .build()
+        .unwrap();
+
+    client.authenticate().unwrap();
+    let error = client.get_institution_details(CCBANK).unwrap_err();
+
+    assert!(matches!(error, Error::Tls { .. }), "{error:?}");
+    assert!(error.to_string().contains("certificate"), "{error}");
+    assert_eq!(token_host.token_exchanges(), 1);
+    assert!(api_host.requests().is_empty());
+}
+
+#[test]
+fn intermediate_chain_accepted() {
+    let sandbox = Sandbox::builder()
+        .institutions(100)
+        .tls(true)
+        .tls_intermediate(true)
+        .start()
+        .unwrap();
+    let client = sandbox.client("tls-customer").unwrap();
+
+    let response = client.get_institution_details(CCBANK).unwrap();
+
+    assert_eq!(response.status_code(), 200);
+    assert_eq!(sandbox.token_exchanges(), 1);
 }

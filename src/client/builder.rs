@@ -315,6 +315,10 @@ impl AggcatClientBuilder {
             .timeout_recv_response(Some(self.read_timeout))
             .timeout_per_read(Some(self.read_timeout))
             .timeout_per_write(Some(self.read_timeout))
+            // ureq keeps 3 idle connections per host by default, so threads sharing a client
+            // opened new connections; 16 covers typical thread pools.
+            .max_idle_connections_per_host(16)
+            .max_idle_connections(32)
             .build();
         Ok(ureq::Agent::new_with_config(config))
     }
@@ -451,8 +455,12 @@ fn validate_url(setting: &'static str, url: &str) -> Result<String> {
 /// Returns the batch export base for a data base URL: the same host with `/v1/export` when the
 /// data URL ends in `/rest-war/v1`, and the data URL plus `/export` otherwise.
 pub(crate) fn batch_base_url(base_url: &str) -> String {
-    match base_url.strip_suffix("/rest-war/v1") {
-        Some(root) => format!("{root}/v1/export"),
+    let suffix = "/rest-war/v1";
+    let split = base_url.len().checked_sub(suffix.len());
+    match split
+        .filter(|&at| base_url.is_char_boundary(at) && base_url[at..].eq_ignore_ascii_case(suffix))
+    {
+        Some(at) => format!("{}/v1/export", &base_url[..at]),
         None => format!("{base_url}/export"),
     }
 }
@@ -497,6 +505,10 @@ mod tests {
         assert_eq!(
             batch_base_url("http://127.0.0.1:8080/v1"),
             "http://127.0.0.1:8080/v1/export"
+        );
+        assert_eq!(
+            batch_base_url("HTTP://LocalHost:18443/Rest-War/v1"),
+            "HTTP://LocalHost:18443/v1/export"
         );
     }
 

@@ -48,7 +48,7 @@ pub const DEFAULT_SAML_URL: &str = "https://oauth.intuit.com/oauth/v1/get_access
 ///   body is one.
 /// - [`Error::Authentication`] when the token exchange fails, when the service rejects a fresh
 ///   token again, or for a 401 that is neither a challenge nor a rejected token.
-/// - [`Error::Timeout`] and [`Error::Transport`] for network failures. Nothing is resent
+/// - [`Error::Timeout`], [`Error::Tls`] and [`Error::Transport`] for network failures. Nothing is resent
 ///   after them.
 /// - [`Error::ResponseTooLarge`] above the maximum response size.
 /// - [`Error::UnexpectedContent`] for a 2xx body that is not XML, such as an HTML page, and

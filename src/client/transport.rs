@@ -142,16 +142,27 @@ fn url_path(url: &str) -> &str {
         .map_or("/", |start| &after_scheme[start..])
 }
 
-/// Maps a ureq error to [`Error::Timeout`] or [`Error::Transport`].
+/// Maps a ureq error to [`Error::Timeout`], [`Error::Tls`] or [`Error::Transport`].
 pub(crate) fn transport_error(method: &str, url: &str, source: ureq::Error) -> Error {
     let is_timeout = match &source {
         ureq::Error::Timeout(_) => true,
         ureq::Error::Io(io) => io.kind() == std::io::ErrorKind::TimedOut,
         _ => false,
     };
+    let is_tls = matches!(
+        &source,
+        ureq::Error::NativeTls(_) | ureq::Error::Tls(_) | ureq::Error::Der(_)
+    );
     let method = method.to_owned();
     let url = strip_query(url).to_owned();
     let source = Box::new(source);
+    if is_tls {
+        return Error::Tls {
+            method,
+            url,
+            source,
+        };
+    }
     if is_timeout {
         Error::Timeout {
             method,

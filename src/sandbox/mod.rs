@@ -8,6 +8,18 @@
 //! validity window. Every data call gets its OAuth 1.0a HMAC-SHA1 signature, timestamp and
 //! nonce checked, with the base string rebuilt from the raw request as received.
 //!
+//! Where real clients differed and the service's own rule is unknown, the defaults are the
+//! strict choice, so that the sandbox catches the client mistakes other clients shipped: the
+//! assertion's base64 must be one unwrapped line (`lenient_base64`), its instants UTC with
+//! three fraction digits (`strict_instants`), the digest must match (`lenient_digest`),
+//! challenge answers must use their namespaces (`lenient_namespaces`) and account types must
+//! be upper case (`lenient_account_type_case`). Each setting turns the strict check off.
+//! Generated token secrets always contain `/+=&`, so the token reply (128 bytes) is longer
+//! than the service's (120 bytes), in exchange for exercising the client's decoding.
+//!
+//! Beyond the service's routes, `GET /echo` (signed, under either base path) returns its
+//! decoded query parameters, so tests can check what arrived.
+//!
 //! Each request is logged through the `log` crate at `info` as one line with the method, the
 //! path without its query, the status and the elapsed milliseconds.
 //!

@@ -64,7 +64,7 @@ impl Reply {
     fn status_document(status: u16, error_code: &str, message: &str) -> Reply {
         let body = format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\
-             <Status xmlns=\"{COMMON_NAMESPACE}\"><errorInfo><errorType>USER_ERROR</errorType>\
+             <Status xmlns=\"{COMMON_NAMESPACE}\"><errorInfo><errorType>APP_ERROR</errorType>\
              <errorCode>{}</errorCode><errorMessage>{}</errorMessage>\
              <correlationId>gw-{}</correlationId></errorInfo></Status>",
             escape_xml(error_code),

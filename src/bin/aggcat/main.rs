@@ -203,7 +203,7 @@ fn message_with_causes(error: &Error) -> String {
 fn exit_status(error: &Error) -> u8 {
     match error {
         Error::Api(_) => 3,
-        Error::Timeout { .. } | Error::Transport { .. } => 4,
+        Error::Timeout { .. } | Error::Tls { .. } | Error::Transport { .. } => 4,
         Error::Authentication(_) => 5,
         Error::InvalidInput { .. } | Error::MissingCredentials { .. } => 2,
         _ => 1,

@@ -46,39 +46,60 @@ pub(crate) fn generate_files(seed: u64) -> Vec<BatchFile> {
         .collect()
 }
 
+/// What a `Range` header asks for.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum RangeRequest {
+    /// The inclusive byte range to send with 206.
+    Bytes(usize, usize),
+    /// A range that starts at or past the end of the file: 416.
+    NotSatisfiable,
+    /// A header this sandbox does not understand (a suffix range `-n`, several ranges, a last
+    /// byte before the first): ignored, as HTTP allows, so the whole file is sent with 200.
+    Unrecognized,
+}
+
 /// Parses a `Range` header (`a-b`, `a-` or `bytes=a-b`, inclusive bounds) for a file of `size`
-/// bytes. Returns the inclusive byte range, or `None` when the range is not satisfiable.
-pub(crate) fn parse_range(header: &str, size: usize) -> Option<(usize, usize)> {
+/// bytes.
+pub(crate) fn parse_range(header: &str, size: usize) -> RangeRequest {
     let header = header.trim();
     let spec = match header.get(..6) {
         Some(prefix) if prefix.eq_ignore_ascii_case("bytes=") => &header[6..],
         _ => header,
     };
-    let (first, last) = spec.split_once('-')?;
-    let first: usize = first.trim().parse().ok()?;
-    let last: usize = match last.trim() {
-        "" => size.checked_sub(1)?,
-        text => text.parse().ok()?,
+    let Some((first, last)) = spec.split_once('-') else {
+        return RangeRequest::Unrecognized;
     };
-    if first >= size || last < first {
-        return None;
+    let Ok(first) = first.trim().parse::<usize>() else {
+        return RangeRequest::Unrecognized;
+    };
+    let last = match last.trim() {
+        "" => None,
+        text => match text.parse::<usize>() {
+            Ok(last) if last >= first => Some(last),
+            _ => return RangeRequest::Unrecognized,
+        },
+    };
+    if first >= size {
+        return RangeRequest::NotSatisfiable;
     }
-    Some((first, last.min(size - 1)))
+    RangeRequest::Bytes(first, last.unwrap_or(size - 1).min(size - 1))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::parse_range;
+    use super::{parse_range, RangeRequest};
 
     #[test]
     fn range_forms() {
-        assert_eq!(parse_range("0-9", 100), Some((0, 9)));
-        assert_eq!(parse_range("bytes=10-19", 100), Some((10, 19)));
-        assert_eq!(parse_range("90-", 100), Some((90, 99)));
-        assert_eq!(parse_range("90-500", 100), Some((90, 99)));
-        assert_eq!(parse_range("100-200", 100), None);
-        assert_eq!(parse_range("9-1", 100), None);
-        assert_eq!(parse_range("abc", 100), None);
-        assert_eq!(parse_range("-5", 100), None);
+        assert_eq!(parse_range("0-9", 100), RangeRequest::Bytes(0, 9));
+        assert_eq!(parse_range("bytes=10-19", 100), RangeRequest::Bytes(10, 19));
+        assert_eq!(parse_range("90-", 100), RangeRequest::Bytes(90, 99));
+        assert_eq!(parse_range("90-500", 100), RangeRequest::Bytes(90, 99));
+        assert_eq!(parse_range("100-200", 100), RangeRequest::NotSatisfiable);
+        assert_eq!(parse_range("100-", 100), RangeRequest::NotSatisfiable);
+        assert_eq!(parse_range("9-1", 100), RangeRequest::Unrecognized);
+        assert_eq!(parse_range("abc", 100), RangeRequest::Unrecognized);
+        assert_eq!(parse_range("-5", 100), RangeRequest::Unrecognized);
+        assert_eq!(parse_range("0-1,5-9", 100), RangeRequest::Unrecognized);
     }
 }

@@ -8,6 +8,7 @@
 
 use time::Date;
 
+use super::batch::RangeRequest;
 use super::documents::{
     account_list_xml, echo_xml, files_xml, institution_detail_xml, institutions_xml, status_xml,
 };
@@ -399,7 +400,7 @@ fn get_file(bank: &Bank, request: &ApiRequest<'_>, name: &str) -> Reply {
         });
     };
     match super::batch::parse_range(range, size) {
-        Some((first, last)) => Ok(ApiReply {
+        RangeRequest::Bytes(first, last) => Ok(ApiReply {
             status: 206,
             headers: vec![
                 octet_stream,
@@ -410,7 +411,12 @@ fn get_file(bank: &Bank, request: &ApiRequest<'_>, name: &str) -> Reply {
             ],
             body: file.data[first..=last].to_vec(),
         }),
-        None => {
+        RangeRequest::Unrecognized => Ok(ApiReply {
+            status: 200,
+            headers: vec![octet_stream],
+            body: file.data.clone(),
+        }),
+        RangeRequest::NotSatisfiable => {
             let mut reply = error(
                 416,
                 "APP_ERROR",
