@@ -3,7 +3,8 @@
 
 use std::io::Write;
 use std::net::{Ipv6Addr, SocketAddr};
-use std::sync::Barrier;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Barrier, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -29,9 +30,9 @@ const SIGNING_CALLS: u32 = 2_000;
 const SHORT_TOKEN_LIFETIME: Duration = Duration::from_secs(1);
 /// How long 8 threads keep calling that sandbox.
 const RENEWAL_RUN: Duration = Duration::from_millis(3_500);
-/// Read timeout of the client that calls through the forwarder, so that a stall costs
-/// less than the default 120 s.
-const FORWARDED_READ_TIMEOUT: Duration = Duration::from_secs(20);
+/// Read timeout of the clients shared by threads, so that a stalled call costs less than
+/// the default 120 s.
+const THREAD_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Timed `get_institutions` calls. Each moves a 4.6 MB body, about 0.5 MB with gzip.
 const INSTITUTION_RUNS: usize = 5;
 /// Timed calls of the large responses.
@@ -63,7 +64,10 @@ pub fn measure(rows: &mut Vec<Row>, notes: &mut Vec<String>) -> anyhow::Result<(
 
     // A second client for the same customer starts without a token, so its first calls from
     // all threads at once need one.
-    let shared = sandbox.client("benchmark-sequential")?;
+    let shared = sandbox
+        .client_builder("benchmark-sequential")
+        .read_timeout(THREAD_READ_TIMEOUT)
+        .build()?;
     let exchanges_before = sandbox.token_exchanges();
     let (threaded, calls) = measure_threads(&sandbox, &shared, &account_id)?;
     rows.push(threaded);
@@ -79,6 +83,7 @@ pub fn measure(rows: &mut Vec<Row>, notes: &mut Vec<String>) -> anyhow::Result<(
 
     rows.push(measure_large_institutions()?);
     rows.push(measure_large_transactions(&sandbox)?);
+    notes.extend(failures_note());
     Ok(())
 }
 
@@ -165,7 +170,7 @@ fn measure_threads(
     let mut calls = 0;
     for round in 0..=RUNS {
         sandbox.clear_requests();
-        let elapsed = call_from_threads(client, account_id, THREAD_CALLS)?;
+        let elapsed = call_from_threads(client, account_id, THREAD_CALLS);
         calls += THREAD_CALLS * THREADS as u32;
         if round > 0 {
             times.push(elapsed);
@@ -183,33 +188,64 @@ fn measure_threads(
 }
 
 /// Starts [`THREADS`] threads together, each making `calls` calls, and returns the wall time.
-fn call_from_threads(
-    client: &AggcatClient,
-    account_id: &str,
-    calls: u32,
-) -> anyhow::Result<Duration> {
+///
+/// A failed call is counted in [`FAILED_CALLS`] and the thread goes on, so that one stalled
+/// call shows in the notes instead of ending the run.
+fn call_from_threads(client: &AggcatClient, account_id: &str, calls: u32) -> Duration {
     let barrier = Barrier::new(THREADS);
     let start = thread::scope(|scope| {
         let workers: Vec<_> = (0..THREADS)
             .map(|_| {
-                scope.spawn(|| -> anyhow::Result<Instant> {
+                scope.spawn(|| {
                     barrier.wait();
                     let start = Instant::now();
                     for _ in 0..calls {
-                        expect_ok(client.get_account(account_id)?)?;
+                        let outcome = client
+                            .get_account(account_id)
+                            .map_err(anyhow::Error::from)
+                            .and_then(expect_ok);
+                        if let Err(error) = outcome {
+                            record_failure(&error);
+                        }
                     }
-                    Ok(start)
+                    start
                 })
             })
             .collect();
-        let mut first_start = None::<Instant>;
-        for worker in workers {
-            let start = worker.join().expect("a benchmark thread panicked")?;
-            first_start = Some(first_start.map_or(start, |first| first.min(start)));
-        }
-        anyhow::Ok(first_start.expect("at least one thread"))
-    })?;
-    Ok(start.elapsed())
+        workers
+            .into_iter()
+            .map(|worker| worker.join().expect("a benchmark thread panicked"))
+            .min()
+            .expect("at least one thread")
+    });
+    start.elapsed()
+}
+
+/// Number of failed calls from [`call_from_threads`], and the first failure's message.
+static FAILED_CALLS: AtomicUsize = AtomicUsize::new(0);
+static FIRST_FAILURE: Mutex<Option<String>> = Mutex::new(None);
+
+fn record_failure(error: &anyhow::Error) {
+    FAILED_CALLS.fetch_add(1, Ordering::SeqCst);
+    let mut first = FIRST_FAILURE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    first.get_or_insert_with(|| format!("{error:#}"));
+}
+
+/// Returns a note on the failed calls from threads, or `None` when every call succeeded.
+fn failures_note() -> Option<String> {
+    let count = FAILED_CALLS.load(Ordering::SeqCst);
+    let first = FIRST_FAILURE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    (count > 0).then(|| {
+        format!(
+            "failures: {count} get_account calls from {THREADS} threads sharing a client \
+             failed, the first with: {}",
+            first.as_deref().unwrap_or("")
+        )
+    })
 }
 
 /// Calls a sandbox whose tokens expire after [`SHORT_TOKEN_LIFETIME`] from [`THREADS`]
@@ -220,12 +256,15 @@ fn measure_renewals() -> anyhow::Result<String> {
         .seed(SEED)
         .token_lifetime(SHORT_TOKEN_LIFETIME)
         .start()?;
-    let client = sandbox.client("benchmark-renewal")?;
+    let client = sandbox
+        .client_builder("benchmark-renewal")
+        .read_timeout(THREAD_READ_TIMEOUT)
+        .build()?;
     let first_exchange = Instant::now();
     let account_id = discover(&client, "one_account")?;
     let mut calls = 0;
     while first_exchange.elapsed() < RENEWAL_RUN {
-        call_from_threads(&client, &account_id, 10)?;
+        call_from_threads(&client, &account_id, 10);
         calls += 10 * THREADS;
         sandbox.clear_requests();
     }
@@ -270,7 +309,7 @@ fn measure_wire(sandbox: &SandboxHandle, account_id: &str) -> anyhow::Result<Vec
     let client = sandbox
         .client_builder("benchmark-sequential")
         .base_url(&format!("http://{listen}/v1"))
-        .read_timeout(FORWARDED_READ_TIMEOUT)
+        .read_timeout(THREAD_READ_TIMEOUT)
         .build()?;
     let counts = &forwarder.counts;
     notes.push(
@@ -294,7 +333,7 @@ fn count_connections(
         expect_ok(client.get_account(account_id)?)?;
     }
     let (_, _, sequential) = counts.snapshot();
-    call_from_threads(client, account_id, THREAD_CALLS)?;
+    call_from_threads(client, account_id, THREAD_CALLS);
     let (_, _, threaded) = counts.snapshot();
     Ok(format!(
         "connections: {} for {SEQUENTIAL_CALLS} sequential get_account calls, {} more for \
