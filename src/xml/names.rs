@@ -18,6 +18,38 @@
 /// assert_eq!(snake_case("banking401KSourceType"), "banking401_k_source_type");
 /// ```
 pub fn snake_case(name: &str) -> String {
+    // Element names are nearly always ASCII, and the byte loop avoids collecting chars.
+    if name.is_ascii() {
+        snake_case_ascii(name.as_bytes())
+    } else {
+        snake_case_chars(name)
+    }
+}
+
+/// The rule of [`snake_case`] for an ASCII name, one byte at a time.
+fn snake_case_ascii(name: &[u8]) -> String {
+    let mut key = String::with_capacity(name.len() + 4);
+    for (i, &c) in name.iter().enumerate() {
+        if c == b'-' || c == b'.' {
+            key.push('_');
+            continue;
+        }
+        if c.is_ascii_uppercase() && i > 0 {
+            let previous = name[i - 1];
+            let next_is_lower = name.get(i + 1).is_some_and(u8::is_ascii_lowercase);
+            let after_word = previous.is_ascii_lowercase() || previous.is_ascii_digit();
+            let ends_capital_run = previous.is_ascii_uppercase() && next_is_lower;
+            if (after_word || ends_capital_run) && !key.ends_with('_') {
+                key.push('_');
+            }
+        }
+        key.push(char::from(c.to_ascii_lowercase()));
+    }
+    key
+}
+
+/// The rule of [`snake_case`] for any name, one char at a time.
+fn snake_case_chars(name: &str) -> String {
     let chars: Vec<char> = name.chars().collect();
     let mut key = String::with_capacity(name.len() + 4);
 
@@ -72,6 +104,46 @@ mod tests {
         ];
         for (name, expected) in cases {
             assert_eq!(snake_case(name), expected, "snake_case({name:?})");
+        }
+    }
+
+    #[test]
+    fn ascii_path_matches_char_path() {
+        let mut names: Vec<String> = [
+            "accountId",
+            "URLValue",
+            "banking401KSourceType",
+            "principalPaidYTD",
+            "IDs",
+            "a-B.c_D",
+            "ABCdef",
+            "x9Y",
+            "_Lead",
+            "trail_",
+            "",
+        ]
+        .iter()
+        .map(|name| name.to_string())
+        .collect();
+        // Every name of up to four characters from a small alphabet of the cases that matter.
+        let alphabet = ['a', 'B', '1', '_', '-', '.'];
+        let mut frontier = vec![String::new()];
+        for _ in 0..4 {
+            let mut longer = Vec::new();
+            for prefix in &frontier {
+                for c in alphabet {
+                    longer.push(format!("{prefix}{c}"));
+                }
+            }
+            names.extend(longer.iter().cloned());
+            frontier = longer;
+        }
+        for name in &names {
+            assert_eq!(
+                super::snake_case_ascii(name.as_bytes()),
+                super::snake_case_chars(name),
+                "{name:?}"
+            );
         }
     }
 

@@ -224,6 +224,97 @@ fn attribute_order_does_not_matter() {
 }
 
 #[test]
+fn attributes_stay_on_their_element() {
+    // The first subtree is built before the second element, so its attributes are added
+    // before those of elements with lower indices.
+    let root = parse(
+        "<r id='r'><a id='a'><a1 id='a1' n='1'><a2 id='a2'/></a1></a><b id='b'>\
+         <b1 id='b1'/></b><c/></r>",
+    );
+    let a = root.child("a").expect("a");
+    let a1 = a.child("a1").expect("a1");
+    let b = root.child("b").expect("b");
+    assert_eq!(root.attribute("id"), Some("r"));
+    assert_eq!(a.attribute("id"), Some("a"));
+    assert_eq!(a1.attribute("id"), Some("a1"));
+    assert_eq!(a1.attribute("n"), Some("1"));
+    assert_eq!(
+        a1.child("a2")
+            .and_then(|a2| a2.attribute("id").map(str::to_owned)),
+        Some("a2".into())
+    );
+    assert_eq!(b.attribute("id"), Some("b"));
+    assert_eq!(
+        b.child("b1")
+            .and_then(|b1| b1.attribute("id").map(str::to_owned)),
+        Some("b1".into())
+    );
+    assert_eq!(root.child("c").expect("c").attribute("id"), None);
+    assert_eq!(parse(&root.to_xml()), root);
+}
+
+#[test]
+fn mixed_records_keep_their_names() {
+    // Two record types alternate, one child name exists in two namespaces at the same
+    // position, and one record leaves out a child, so name guesses from earlier records
+    // are sometimes wrong.
+    let root = parse(
+        "<list xmlns='urn:list' xmlns:b='urn:b' xmlns:c='urn:c'>\
+         <b:rec><id>1</id><b:kind>x</b:kind><amount>1</amount></b:rec>\
+         <c:rec><id>2</id><c:kind>y</c:kind><amount>2</amount></c:rec>\
+         <b:rec><id>3</id><amount>3</amount></b:rec>\
+         <c:rec><id>4</id><c:kind>z</c:kind><amount>4</amount></c:rec>\
+         </list>",
+    );
+    let expected = [
+        (
+            "urn:b",
+            vec![
+                ("id", "urn:list"),
+                ("kind", "urn:b"),
+                ("amount", "urn:list"),
+            ],
+        ),
+        (
+            "urn:c",
+            vec![
+                ("id", "urn:list"),
+                ("kind", "urn:c"),
+                ("amount", "urn:list"),
+            ],
+        ),
+        ("urn:b", vec![("id", "urn:list"), ("amount", "urn:list")]),
+        (
+            "urn:c",
+            vec![
+                ("id", "urn:list"),
+                ("kind", "urn:c"),
+                ("amount", "urn:list"),
+            ],
+        ),
+    ];
+    assert_eq!(root.len(), expected.len());
+    for (record, (namespace, children)) in root.children().zip(expected) {
+        assert_eq!(record.name(), "rec");
+        assert_eq!(record.namespace(), Some(namespace));
+        let found: Vec<(String, Option<String>)> = record
+            .children()
+            .map(|child| {
+                (
+                    child.name().to_owned(),
+                    child.namespace().map(str::to_owned),
+                )
+            })
+            .collect();
+        let wanted: Vec<(String, Option<String>)> = children
+            .iter()
+            .map(|&(name, uri)| (name.to_owned(), Some(uri.to_owned())))
+            .collect();
+        assert_eq!(found, wanted, "children of record {:?}", record.field("id"));
+    }
+}
+
+#[test]
 fn lookup_by_key_or_local_name() {
     let root = parse(
         "<l:AccountList xmlns:l='urn:list' xmlns='urn:account'>\

@@ -14,8 +14,8 @@ const NO_TEXT: u32 = u32::MAX;
 
 /// A parsed document: every element, attribute and text of one input.
 ///
-/// Elements are stored in breadth-first order, so the children of each element occupy one
-/// contiguous index range. All text and attribute values are copied into one `String`, and each
+/// The root element has index 0, and the children of each element occupy one contiguous index
+/// range after their parent's index. All text and attribute values are copied into one `String`, and each
 /// distinct (namespace, local name) pair is stored once with its snake_case key.
 pub(super) struct Document {
     pub(super) nodes: Vec<NodeRecord>,
@@ -36,7 +36,8 @@ pub(super) struct NodeRecord {
     text_len: u32,
 }
 
-/// One attribute. The list is sorted by the index of the element it belongs to.
+/// One attribute. The list is sorted by the index of the element it belongs to, and keeps
+/// document order within one element.
 #[derive(Clone, Copy)]
 pub(super) struct AttributeRecord {
     pub(super) node: u32,
@@ -121,20 +122,24 @@ impl Document {
             text_start: 0,
             text_len: NO_TEXT,
         });
-        // Node ids are 4 bytes where a `roxmltree::Node` is 24, which matters for large lists.
-        let mut pending = vec![root.id()];
+        // Elements whose children are still to be added, with their indices. An entry is 8
+        // bytes where a `roxmltree::Node` is 24, which matters for large lists.
+        let mut pending = vec![(root.id(), 0u32)];
 
-        // Visiting elements in the order they were pushed gives breadth-first order.
-        let mut index = 0;
-        while index < pending.len() {
+        // Taking the last pending element first visits elements in document order, the order
+        // roxmltree stores them in, so a large document is read once from front to back.
+        // Visiting level by level instead re-reads all of it once per level, mostly from
+        // main memory rather than cache.
+        while let Some((id, index)) = pending.pop() {
             let element = source
-                .get_node(pending[index])
+                .get_node(id)
                 .expect("ids in `pending` come from `source`");
-            builder.add_attributes(element, index as u32);
+            builder.add_attributes(element, index);
 
             let first_child = builder.nodes.len() as u32;
+            let first_pending = pending.len();
             let text_start = builder.text.len();
-            let element_name = builder.nodes[index].name as usize;
+            let element_name = builder.nodes[index as usize].name as usize;
             let mut previous_name = NO_NAME;
             for child in element.children() {
                 if child.is_element() {
@@ -150,13 +155,13 @@ impl Document {
                     previous_name = name;
                     builder.nodes.push(NodeRecord {
                         name,
-                        parent: index as u32,
+                        parent: index,
                         first_child: 0,
                         child_count: 0,
                         text_start: 0,
                         text_len: NO_TEXT,
                     });
-                    pending.push(child.id());
+                    pending.push((child.id(), builder.nodes.len() as u32 - 1));
                 } else if child.is_text() {
                     builder.text.push_str(child.text().unwrap_or(""));
                 }
@@ -164,7 +169,7 @@ impl Document {
 
             let child_count = builder.nodes.len() as u32 - first_child;
             let text = &builder.text[text_start..];
-            let record = &mut builder.nodes[index];
+            let record = &mut builder.nodes[index as usize];
             record.first_child = first_child;
             record.child_count = child_count;
             // Whitespace between child elements is layout, not a value.
@@ -174,7 +179,9 @@ impl Document {
                 record.text_start = text_start as u32;
                 record.text_len = (builder.text.len() - text_start) as u32;
             }
-            index += 1;
+
+            // Reversed, so that the first child is popped next.
+            pending[first_pending..].reverse();
         }
         builder.finish()
     }
@@ -182,6 +189,10 @@ impl Document {
 
 /// The name index that means no name.
 const NO_NAME: u32 = u32::MAX;
+
+/// The number of namespace URI addresses that [`Builder::intern_namespace`] compares before
+/// hashing a URI.
+const MAX_NAMESPACE_ADDRESSES: usize = 16;
 
 /// The names that followed a name last time, used to guess the next name without hashing.
 ///
@@ -210,6 +221,9 @@ struct Builder<'input> {
     /// declaration once, so elements of one namespace usually repeat the same address, and this
     /// skips hashing the URI.
     last_namespace: (usize, usize, u32),
+    /// Address, length and index of the first [`MAX_NAMESPACE_ADDRESSES`] namespace URIs, for
+    /// records whose elements alternate between namespaces (such as account lists).
+    namespace_addresses: Vec<(usize, usize, u32)>,
 }
 
 impl<'input> Builder<'input> {
@@ -257,8 +271,13 @@ impl<'input> Builder<'input> {
         if (last_address, last_len) == address {
             return last_id;
         }
-        let id = match self.namespace_ids.get(uri) {
-            Some(&id) => id,
+        let known = self
+            .namespace_addresses
+            .iter()
+            .find(|&&(start, len, _)| (start, len) == address)
+            .map(|&(_, _, id)| id);
+        let id = match known.or_else(|| self.namespace_ids.get(uri).copied()) {
+            Some(id) => id,
             None => {
                 let id = self.namespaces.len() as u32;
                 self.namespaces.push(Namespace {
@@ -269,6 +288,10 @@ impl<'input> Builder<'input> {
                 id
             }
         };
+        // Documents with more declarations than the list holds hash the other URIs.
+        if known.is_none() && self.namespace_addresses.len() < MAX_NAMESPACE_ADDRESSES {
+            self.namespace_addresses.push((address.0, address.1, id));
+        }
         self.last_namespace = (address.0, address.1, id);
         id
     }
@@ -290,6 +313,9 @@ impl<'input> Builder<'input> {
     }
 
     fn finish(mut self) -> Document {
+        // Elements get their attributes in document order, which is not index order. The
+        // sort is stable, so each element's attributes stay in document order.
+        self.attributes.sort_by_key(|attribute| attribute.node);
         self.nodes.shrink_to_fit();
         self.attributes.shrink_to_fit();
         self.text.shrink_to_fit();
