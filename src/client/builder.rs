@@ -316,8 +316,9 @@ impl AggcatClientBuilder {
             .timeout_per_read(Some(self.read_timeout))
             .timeout_per_write(Some(self.read_timeout))
             // NOTE: ureq keeps 3 idle connections per host, so 8 threads sharing a client open
-            // new connections often. Raising it to 16 made some calls against the sandbox
-            // (tiny_http 0.12) wait for a reply that never came; the cause is not known yet.
+            // new connections often. Raising it to 16 starved the sandbox: tiny_http 0.12
+            // serves each connection on one thread of a pool that can queue a new connection
+            // behind kept-alive ones, and those never closed, so queued calls timed out.
             .build();
         Ok(ureq::Agent::new_with_config(config))
     }
