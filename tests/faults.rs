@@ -6,13 +6,14 @@
 
 #![cfg(feature = "sandbox")]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+mod support;
+
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use aggcat::sandbox::{Fault, FaultRule, RecordedRequest, Sandbox, SandboxHandle};
 use aggcat::{AggcatClient, AuthenticationErrorKind, Content, Error};
+use support::alloc::{peak_allocation, CountingAllocator};
 
 const CCBANK: &str = "100000";
 const CUSTOMER: &str = "fault-customer";
@@ -28,64 +29,10 @@ const TIMEOUT_BOUND: Duration = Duration::from_millis(2500);
 const HOSTILE_BOUND: Duration = Duration::from_secs(2);
 const LOGIN_ROUTE: &str = "POST /v1/institutions/*/logins";
 
-// A counting allocator, so that the hostile-document tests can check that rejection allocates
-// little. Counts are per thread, and the client does its work on the calling thread.
-thread_local! {
-    static LIVE_BYTES: Cell<usize> = const { Cell::new(0) };
-    static PEAK_BYTES: Cell<usize> = const { Cell::new(0) };
-}
-
-struct CountingAllocator;
-
-// SAFETY: every call forwards to `System` with the same arguments. The counters are
-// thread-local `Cell`s with const initializers, which never allocate.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let pointer = System.alloc(layout);
-        if !pointer.is_null() {
-            count_allocation(layout.size());
-        }
-        pointer
-    }
-
-    unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
-        System.dealloc(pointer, layout);
-        count_release(layout.size());
-    }
-
-    unsafe fn realloc(&self, pointer: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let moved = System.realloc(pointer, layout, new_size);
-        if !moved.is_null() {
-            count_release(layout.size());
-            count_allocation(new_size);
-        }
-        moved
-    }
-}
-
-fn count_allocation(size: usize) {
-    let _ = LIVE_BYTES.try_with(|live| {
-        let now = live.get() + size;
-        live.set(now);
-        let _ = PEAK_BYTES.try_with(|peak| peak.set(peak.get().max(now)));
-    });
-}
-
-fn count_release(size: usize) {
-    let _ = LIVE_BYTES.try_with(|live| live.set(live.get().saturating_sub(size)));
-}
-
+// Rejection of hostile documents must allocate little; the client does its work on the
+// calling thread, whose bytes the allocator counts.
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
-
-/// Runs `work` and returns its result with the peak of bytes it held at once on this thread.
-fn peak_allocation<T>(work: impl FnOnce() -> T) -> (T, usize) {
-    let base = LIVE_BYTES.with(Cell::get);
-    PEAK_BYTES.with(|peak| peak.set(base));
-    let result = work();
-    let peak = PEAK_BYTES.with(Cell::get);
-    (result, peak.saturating_sub(base))
-}
 
 fn start(rules: Vec<FaultRule>) -> SandboxHandle {
     let mut builder = Sandbox::builder().institutions(20);

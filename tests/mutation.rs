@@ -9,14 +9,15 @@
 //! same treatment, and a few hundred mutated replies are served to the client over a socket,
 //! where each must become a response or a typed error of the classification path.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+mod support;
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use aggcat::{Error, XmlNode};
+use support::alloc::{peak_allocation, CountingAllocator};
 
 /// Files up to this length are cut at every byte, and longer ones at [`SPREAD_POINTS`] points.
 const EVERY_BYTE_LIMIT: usize = 4096;
@@ -29,64 +30,9 @@ const MULTI_EDITS_PER_FILE: usize = 150;
 /// The upper bound for rejecting one hostile document, generous for a debug build.
 const HOSTILE_BOUND: Duration = Duration::from_secs(2);
 
-// A counting allocator, so that the hostile-input tests can check that rejection allocates
-// little. Counts are per thread, so tests running in parallel do not disturb each other.
-thread_local! {
-    static LIVE_BYTES: Cell<usize> = const { Cell::new(0) };
-    static PEAK_BYTES: Cell<usize> = const { Cell::new(0) };
-}
-
-struct CountingAllocator;
-
-// SAFETY: every call forwards to `System` with the same arguments. The counters are
-// thread-local `Cell`s with const initializers, which never allocate.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let pointer = System.alloc(layout);
-        if !pointer.is_null() {
-            count_allocation(layout.size());
-        }
-        pointer
-    }
-
-    unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
-        System.dealloc(pointer, layout);
-        count_release(layout.size());
-    }
-
-    unsafe fn realloc(&self, pointer: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let moved = System.realloc(pointer, layout, new_size);
-        if !moved.is_null() {
-            count_release(layout.size());
-            count_allocation(new_size);
-        }
-        moved
-    }
-}
-
-fn count_allocation(size: usize) {
-    let _ = LIVE_BYTES.try_with(|live| {
-        let now = live.get() + size;
-        live.set(now);
-        let _ = PEAK_BYTES.try_with(|peak| peak.set(peak.get().max(now)));
-    });
-}
-
-fn count_release(size: usize) {
-    let _ = LIVE_BYTES.try_with(|live| live.set(live.get().saturating_sub(size)));
-}
-
+// Rejection of hostile inputs must allocate little; see the allocator's module.
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
-
-/// Runs `work` and returns its result with the peak of bytes it held at once on this thread.
-fn peak_allocation<T>(work: impl FnOnce() -> T) -> (T, usize) {
-    let base = LIVE_BYTES.with(Cell::get);
-    PEAK_BYTES.with(|peak| peak.set(base));
-    let result = work();
-    let peak = PEAK_BYTES.with(Cell::get);
-    (result, peak - base)
-}
 
 /// SplitMix64: a small deterministic generator, enough to spread mutations.
 struct Generator(u64);

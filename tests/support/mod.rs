@@ -6,6 +6,7 @@
 
 #![allow(dead_code)] // Each test binary uses a different part of this module.
 
+pub mod alloc;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 
