@@ -350,20 +350,26 @@ mod tests {
         }
     }
 
+    /// Returns the test key encrypted with [`PASSPHRASE`] as PKCS#8 PEM, legacy PEM and PKCS#8
+    /// DER.
+    fn encrypted_forms() -> [Vec<u8>; 3] {
+        let cipher = Cipher::aes_256_cbc();
+        [
+            pkey()
+                .private_key_to_pem_pkcs8_passphrase(cipher, PASSPHRASE.as_bytes())
+                .unwrap(),
+            rsa()
+                .private_key_to_pem_passphrase(cipher, PASSPHRASE.as_bytes())
+                .unwrap(),
+            pkey()
+                .private_key_to_pkcs8_passphrase(cipher, PASSPHRASE.as_bytes())
+                .unwrap(),
+        ]
+    }
+
     #[test]
     fn encrypted_key_without_passphrase_needs_one() {
-        let cipher = Cipher::aes_256_cbc();
-        let encrypted_pkcs8_pem = pkey()
-            .private_key_to_pem_pkcs8_passphrase(cipher, PASSPHRASE.as_bytes())
-            .unwrap();
-        let legacy_pem = rsa()
-            .private_key_to_pem_passphrase(cipher, PASSPHRASE.as_bytes())
-            .unwrap();
-        let encrypted_der = pkey()
-            .private_key_to_pkcs8_passphrase(cipher, PASSPHRASE.as_bytes())
-            .unwrap();
-
-        for bytes in [&encrypted_pkcs8_pem, &legacy_pem, &encrypted_der] {
+        for bytes in &encrypted_forms() {
             assert_eq!(
                 key_kind(PrivateKey::from_bytes(bytes, None)),
                 KeyErrorKind::PassphraseRequired
@@ -373,18 +379,7 @@ mod tests {
 
     #[test]
     fn encrypted_key_with_wrong_passphrase_rejected() {
-        let cipher = Cipher::aes_256_cbc();
-        let encrypted_pkcs8_pem = pkey()
-            .private_key_to_pem_pkcs8_passphrase(cipher, PASSPHRASE.as_bytes())
-            .unwrap();
-        let legacy_pem = rsa()
-            .private_key_to_pem_passphrase(cipher, PASSPHRASE.as_bytes())
-            .unwrap();
-        let encrypted_der = pkey()
-            .private_key_to_pkcs8_passphrase(cipher, PASSPHRASE.as_bytes())
-            .unwrap();
-
-        for bytes in [&encrypted_pkcs8_pem, &legacy_pem, &encrypted_der] {
+        for bytes in &encrypted_forms() {
             let error = PrivateKey::from_bytes(bytes, Some("pw-Wrong?")).unwrap_err();
             assert!(
                 matches!(
