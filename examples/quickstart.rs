@@ -135,7 +135,7 @@ fn show_credential_fields(client: &AggcatClient) -> Result<()> {
     Ok(())
 }
 
-/// The type of an account, whichever element of its kind carries it.
+/// Returns the type of an account, whichever element of its kind carries it.
 fn account_type(account: &XmlNode) -> &str {
     [
         "banking_account_type",
@@ -149,7 +149,8 @@ fn account_type(account: &XmlNode) -> &str {
     .unwrap_or("-")
 }
 
-/// The balance of an account: `balanceAmount`, or `currentBalance` for credit accounts.
+/// Returns the balance of an account: `balanceAmount`, or `currentBalance` for credit
+/// accounts.
 fn balance(account: &XmlNode) -> &str {
     account
         .field("balance_amount")
@@ -463,7 +464,7 @@ fn delete_account(client: &AggcatClient, account_id: &str) -> Result<()> {
         }
         Err(error) => Err(error.into()),
         Ok(response) => bail!(
-            "the deleted account still answers HTTP {}",
+            "the deleted account still returns HTTP {}",
             response.status_code()
         ),
     }

@@ -5,7 +5,7 @@
 //! ```
 //!
 //! Standard output gets one `NAME=value` line per setting, quoted so that a POSIX shell can
-//! `export` each line as it is; standard error gets the access log. The private key is written
+//! `export` each line as it is. Standard error gets the access log. The private key is written
 //! to a new folder only the current user can read.
 
 use std::io::Write;
@@ -145,7 +145,7 @@ fn private_directory() -> anyhow::Result<PathBuf> {
     Ok(directory)
 }
 
-/// Quotes `value` for a POSIX shell when it holds anything but letters, digits and `-_./:`.
+/// Quotes `value` for a POSIX shell when it contains anything but letters, digits and `-_./:`.
 fn shell_quote(value: &str) -> String {
     let plain = value
         .chars()

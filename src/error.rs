@@ -20,14 +20,14 @@ pub enum Error {
     InvalidConfig {
         /// Name of the setting, as the builder method spells it.
         setting: &'static str,
-        /// What is wrong with it and how to fix it.
+        /// The problem and how to fix it.
         reason: String,
     },
     /// An argument was rejected before any request was sent, for example an impossible date.
     InvalidInput {
         /// Name of the argument, as the method's documentation spells it.
         parameter: &'static str,
-        /// What is wrong with it and what is accepted.
+        /// The problem and the accepted forms.
         reason: String,
     },
     /// The credentials given do not cover the institution's displayed login keys.
@@ -45,7 +45,7 @@ pub enum Error {
     },
     /// The application's private key could not be loaded.
     Key {
-        /// What was wrong with the key.
+        /// The problem with the key.
         kind: KeyErrorKind,
         /// The key file, when the key was read from one.
         path: Option<PathBuf>,
@@ -68,7 +68,7 @@ pub enum Error {
     },
     /// The token exchange failed, or the service rejected the application's authentication.
     Authentication(Box<AuthenticationError>),
-    /// The service answered with an error status.
+    /// The service returned an error status.
     Api(Box<ApiError>),
     /// A connect or read timeout elapsed.
     Timeout {
@@ -114,13 +114,13 @@ pub enum Error {
         status: u16,
         /// The `Content-Type` header, if any.
         content_type: Option<String>,
-        /// The first characters of the body, with every secret the client holds removed.
+        /// The first characters of the body, with every secret the client has removed.
         excerpt: String,
     },
     /// A document is not well-formed XML, is cut short, uses a DTD (which stays refused), or
     /// nests elements deeper than 1,024 levels.
     Xml {
-        /// Where the document came from, for example `GET /v1/institutions`.
+        /// The document's source, for example `GET /v1/institutions`.
         context: String,
         /// The parser's error, with its position.
         source: roxmltree::Error,
@@ -141,7 +141,7 @@ pub enum Error {
     },
 }
 
-/// What was wrong with a private key.
+/// The problem with a private key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum KeyErrorKind {
@@ -173,7 +173,7 @@ impl fmt::Display for KeyErrorKind {
     }
 }
 
-/// Which step of authentication failed.
+/// The authentication step that failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum AuthenticationErrorKind {
@@ -191,7 +191,7 @@ pub enum AuthenticationErrorKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AuthenticationError {
-    /// Which step failed.
+    /// The step that failed.
     pub kind: AuthenticationErrorKind,
     /// The HTTP status, when a reply arrived.
     pub status: Option<u16>,
@@ -217,12 +217,12 @@ pub struct ApiError {
     pub error_code: Option<String>,
     /// `errorInfo/errorMessage`.
     pub error_message: Option<String>,
-    /// `errorInfo/correlationId`, which Intuit support asks for.
+    /// `errorInfo/correlationId`, which Intuit support requests.
     pub correlation_id: Option<String>,
     /// The `intuit_tid` response header.
     pub intuit_tid: Option<String>,
     /// The first characters of a body that is not a `Status` document (a proxy's HTML page,
-    /// for example), with every secret the client holds removed. `None` for a `Status`
+    /// for example), with every secret the client has removed. `None` for a `Status`
     /// document or an empty body.
     pub excerpt: Option<String>,
 }
@@ -318,7 +318,7 @@ impl fmt::Display for Error {
                 field,
                 value,
                 expected,
-            } => write!(f, "field `{field}` holds {value:?}, expected {expected}"),
+            } => write!(f, "field `{field}` contains {value:?}, expected {expected}"),
         }
     }
 }

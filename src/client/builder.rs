@@ -188,7 +188,7 @@ impl AggcatClientBuilder {
         self
     }
 
-    /// A callback told how much of each data response body has arrived, for example to show
+    /// A callback that receives how much of each data response body has arrived, for example to show
     /// the progress of the institution list (about 5 MB). Default: none.
     ///
     /// It runs on the calling thread after each chunk of at most 64 KiB and once when the body

@@ -88,7 +88,7 @@ struct Reply {
     body: Vec<u8>,
 }
 
-/// The longest id accepted in a path. Real ids are at most 20 digits; far longer ones would
+/// The maximum length of an id in a path. Real ids are at most 20 digits; far longer ones would
 /// exceed the HTTP library's URI limit (64 KiB) once percent-encoded.
 const MAX_ID_LENGTH: usize = 1024;
 

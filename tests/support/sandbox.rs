@@ -19,7 +19,7 @@ pub fn client(sandbox: &SandboxHandle, customer_id: &str) -> AggcatClient {
     sandbox.client(customer_id).expect("client builds")
 }
 
-/// The two CCBank credentials with the given user id.
+/// Returns the two CCBank credentials with the given user id.
 pub fn ccbank_login(user_id: &str) -> [(&str, &str); 2] {
     [
         ("Banking Userid", user_id),
@@ -47,7 +47,7 @@ pub fn text<'a>(node: &'a XmlNode, field: &str) -> &'a str {
         .unwrap_or_else(|| panic!("field {field} missing in {node:?}"))
 }
 
-/// The ids of the accounts in an account list, in document order.
+/// Returns the ids of the accounts in an account list, in document order.
 pub fn account_ids(accounts: &XmlNode) -> Vec<String> {
     accounts
         .children()
